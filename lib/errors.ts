@@ -1,0 +1,50 @@
+/**
+ * Stable error codes. Callers branch on `code`; the message is for people and may change.
+ */
+export type AsterismErrorCode =
+  /** The bytes are not an image format asterism reads (wrong magic, text, unknown container). */
+  | 'E_IMAGE_FORMAT'
+  /** The file is an image, but its data ends before the header says it should. */
+  | 'E_IMAGE_TRUNCATED'
+  /** A FITS header is malformed or describes an impossible image (negative axes, unknown BITPIX, …). */
+  | 'E_FITS_HEADER'
+  /** The image has no pixels, or none that are valid (all NaN, all masked). */
+  | 'E_IMAGE_EMPTY'
+  /** The image has more pixels than the configured limit (decompression-bomb guard). */
+  | 'E_IMAGE_TOO_LARGE'
+  /** An option or argument has the wrong type or an out-of-range value. */
+  | 'E_INVALID_ARGUMENT'
+  /** A file could not be read or written. */
+  | 'E_IO'
+  /** The caller's AbortSignal fired. */
+  | 'E_ABORTED'
+  /** The work did not finish within the caller's time limit. */
+  | 'E_TIMEOUT'
+  /** The native addon failed in a way that is not the input's fault. */
+  | 'E_NATIVE';
+
+/**
+ * The one error class asterism throws for anything the caller can act on.
+ *
+ * @example
+ * ```ts
+ * try { await loadImage('frame.fits'); }
+ * catch (e) { if (e instanceof AsterismError && e.code === 'E_IMAGE_TRUNCATED') retryDownload(); }
+ * ```
+ */
+export class AsterismError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: AsterismErrorCode;
+
+  constructor(code: AsterismErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AsterismError';
+    this.code = code;
+  }
+}
+
+/** True when `value` is an AsterismError (also across module copies, by name and code). */
+export function isAsterismError(value: unknown): value is AsterismError {
+  return value instanceof AsterismError ||
+    (value instanceof Error && value.name === 'AsterismError' && typeof (value as { code?: unknown }).code === 'string');
+}

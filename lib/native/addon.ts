@@ -1,0 +1,138 @@
+/**
+ * Loads the C++ addon once: a matching prebuild from prebuilds/<platform>-<arch>/ first, then
+ * the node-gyp build. When neither loads (or ASTERISM_FORCE_JS=1), callers get `null` and use
+ * the TypeScript twins; the reason is written once to stderr.
+ */
+import { createRequire } from 'node:module';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Raw detect result from C++: one Float64Array per column, brightest first. */
+export interface NativeDetectResult {
+  x: Float64Array;
+  y: Float64Array;
+  flux: Float64Array;
+  peak: Float64Array;
+  background: Float64Array;
+  snr: Float64Array;
+  stats: NativeDetectStats;
+}
+
+export interface NativeDetectStats {
+  noise: number;
+  smoothedNoise: number;
+  backgroundMedian: number;
+  maskedPixels: number;
+  significantPixels: number;
+  peaks: number;
+  hotPixels: number;
+}
+
+export interface NativeDetectParams {
+  backgroundBox?: number;
+  psfSigma?: number;
+  threshold?: number;
+  saddle?: number;
+  hotPixelRatio?: number;
+  apertureRadius?: number;
+  maxStars?: number;
+}
+
+/** Raw FITS decode result from C++ (see native/fits/fits.h). */
+export interface NativeFitsResult {
+  width: number;
+  height: number;
+  bitpix: number;
+  /** Index of the HDU the image came from (0 = primary). */
+  hdu: number;
+  /** Physical values (BZERO/BSCALE applied), NaN for BLANK; Float64Array for BITPIX -64, Float32Array otherwise. */
+  pixels: Float32Array | Float64Array;
+  /** [keyword, rawValue, comment] per card, in file order. */
+  cards: Array<[string, string, string]>;
+}
+
+/** The functions the addon exports. */
+export interface NativeAddon {
+  abiVersion: number;
+  detect(pixels: Float32Array, width: number, height: number, params: NativeDetectParams, cancel?: Int32Array): Promise<NativeDetectResult>;
+  detectSync(pixels: Float32Array, width: number, height: number, params: NativeDetectParams): NativeDetectResult;
+  fitsRead(bytes: Uint8Array, maxPixels: number): Promise<NativeFitsResult>;
+  fitsReadSync(bytes: Uint8Array, maxPixels: number): NativeFitsResult;
+}
+
+const EXPECTED_ABI = 1;
+// Sources run from lib/native, the compiled package from dist/lib/native: find the root by
+// walking up to the package.json rather than counting levels.
+function findPackageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'binding.gyp'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return dirname(fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+}
+const packageRoot = findPackageRoot();
+
+let cached: NativeAddon | null | undefined;
+let warned = false;
+
+function warnOnce(message: string): void {
+  if (warned) return;
+  warned = true;
+  process.stderr.write(`asterism: ${message}; using the slower TypeScript implementation\n`);
+}
+
+function prebuildCandidates(): string[] {
+  const dir = join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`);
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).filter((f) => f.endsWith('.node'));
+  // prebuildify names files <name>.<tags>.node; prefer the one tagged with this libc.
+  const libc = process.report?.getReport ? (((process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime) ? 'glibc' : 'musl') : 'glibc';
+  const rank = (f: string) => (f.includes(libc) ? 0 : f.includes('glibc') || f.includes('musl') ? 2 : 1);
+  return files.sort((a, b) => rank(a) - rank(b)).filter((f) => rank(f) < 2).map((f) => join(dir, f));
+}
+
+function tryLoad(require: NodeRequire): { addon: NativeAddon | null; errors: string[] } {
+  const errors: string[] = [];
+  for (const file of prebuildCandidates()) {
+    try {
+      const addon = require(file) as NativeAddon;
+      if (addon.abiVersion === EXPECTED_ABI) return { addon, errors };
+      errors.push(`${file}: ABI ${addon.abiVersion}, expected ${EXPECTED_ABI}`);
+    } catch (e) {
+      errors.push(`${file}: ${(e as Error).message}`);
+    }
+  }
+  try {
+    const bindings = require('bindings') as (opts: { bindings: string; module_root: string }) => NativeAddon;
+    const addon = bindings({ bindings: 'asterism', module_root: packageRoot });
+    if (addon.abiVersion === EXPECTED_ABI) return { addon, errors };
+    errors.push(`build: ABI ${addon.abiVersion}, expected ${EXPECTED_ABI}`);
+  } catch (e) {
+    errors.push(((e as Error).message ?? String(e)).split('\n')[0]);
+  }
+  return { addon: null, errors };
+}
+
+/** True when ASTERISM_FORCE_JS asks for the TypeScript implementations. */
+export function forceJs(): boolean {
+  const v = process.env.ASTERISM_FORCE_JS;
+  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+}
+
+/** The addon, or null when the TypeScript twins must be used. */
+export function nativeAddon(): NativeAddon | null {
+  if (forceJs()) return null;
+  if (cached !== undefined) return cached;
+  const { addon, errors } = tryLoad(createRequire(import.meta.url));
+  cached = addon;
+  if (!addon) warnOnce(`the native addon could not be loaded (${errors.join('; ') || 'not built'})`);
+  return cached;
+}
+
+/** Which implementation the hot paths use right now. */
+export function backend(): 'native' | 'js' {
+  return nativeAddon() ? 'native' : 'js';
+}
