@@ -82,13 +82,13 @@ describe.each(['native', 'js'] as const)('detect() through the %s backend', (bac
   // Known gaps of issue 2, left open in the session note: strong vignetting (0.5) still leaves
   // ~40 false detections per 1024² frame, saturated flat tops can split or miss their centroid,
   // padding edges and large galaxies add a few spurious peaks.
-  it.skip('finds nothing in pure noise with strong vignetting', async () => {
+  it('finds nothing in pure noise with strong vignetting', async () => {
     const f = renderStarfield({ width: 1024, height: 1024, seed: 22, stars: 0, gradient: 1, vignetting: 0.5 });
     const result = await run(() => detect(asImage(f.pixels, f.width, f.height)));
     expect(result.stars.length).toBeLessThanOrEqual(1);
   });
 
-  it.skip('rejects hot pixels and keeps saturated stars whole', async () => {
+  it('rejects hot pixels and keeps saturated stars whole', async () => {
     const f = renderStarfield({ width: 512, height: 512, seed: 23, stars: 60, hotPixels: 50, saturation: 2500, snrRange: [50, 20000] });
     const result = await run(() => detect(asImage(f.pixels, f.width, f.height), { psfSigma: 1.5 }));
     const hot = matchStars(f.hotPixels, result.stars, 1.5);
@@ -101,7 +101,7 @@ describe.each(['native', 'js'] as const)('detect() through the %s backend', (bac
     expect(unmatchedFound.length).toBeLessThanOrEqual(1);
   });
 
-  it.skip('ignores black padding and NaN regions', async () => {
+  it('ignores black padding and NaN regions', async () => {
     const f = renderStarfield({ width: 800, height: 600, seed: 24, stars: 150, psfSigma: 1.5 });
     for (let y = 0; y < f.height; y++) {
       for (let x = 0; x < f.width; x++) {
@@ -118,7 +118,7 @@ describe.each(['native', 'js'] as const)('detect() through the %s backend', (bac
     for (const s of result.stars) expect(s.x).toBeLessThan(701);
   });
 
-  it.skip('keeps a large galaxy from flooding the list', async () => {
+  it('keeps a large galaxy from flooding the list', async () => {
     const f = renderStarfield({ width: 1024, height: 1024, seed: 25, stars: 200, galaxyRadius: 200 });
     const result = await run(() => detect(asImage(f.pixels, f.width, f.height), { psfSigma: 1.5 }));
     const { unmatchedFound } = matchStars(f.stars, result.stars, 2);

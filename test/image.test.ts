@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { AsterismError } from '../lib/errors.js';
 import { writeFits } from '../lib/image/fits-write.js';
@@ -35,7 +35,7 @@ describe('sharp formats', () => {
   });
 
   it('keeps 16-bit PNG depth', async () => {
-    for (const encode of [(x: sharp.Sharp) => x.png()]) {
+    for (const encode of [(x: Sharp) => x.png()]) {
       const bytes = await encode(sharp(grey8, { raw: { width: W, height: H, channels: 1 } }).toColourspace('grey16')).toBuffer();
       const expected = await sharp(bytes).raw({ depth: 'ushort' }).toBuffer();
       const values = Uint16Array.from({ length: W * H * 3 }, (_, i) => expected.readUInt16LE(2 * i));
@@ -49,7 +49,7 @@ describe('sharp formats', () => {
   });
 
   it('reads JPEG, WebP and GIF', async () => {
-    for (const [fmt, encode] of [['jpeg', (s: sharp.Sharp) => s.jpeg()], ['webp', (s: sharp.Sharp) => s.webp()], ['gif', (s: sharp.Sharp) => s.gif()]] as const) {
+    for (const [fmt, encode] of [['jpeg', (s: Sharp) => s.jpeg()], ['webp', (s: Sharp) => s.webp()], ['gif', (s: Sharp) => s.gif()]] as const) {
       const bytes = await encode(sharp(rgb8, { raw: { width: W, height: H, channels: 3 } })).toBuffer();
       const image = await loadImage(bytes);
       expect(image.format).toBe(fmt);

@@ -13,6 +13,7 @@ export interface DetectParams {
   threshold: number;
   saddle: number;
   hotPixelRatio: number;
+  contrast: number;
   apertureRadius: number;
   maxStars: number;
 }
@@ -24,6 +25,7 @@ export const DEFAULT_DETECT_PARAMS: Readonly<DetectParams> = Object.freeze({
   threshold: 5.0,
   saddle: 5.0,
   hotPixelRatio: 0.15,
+  contrast: 4.0,
   apertureRadius: 0,
   maxStars: 0,
 });
@@ -33,6 +35,7 @@ function validParams(p: DetectParams): boolean {
   return p.backgroundBox >= 4 && finite(p.psfSigma) && p.psfSigma >= 0.3 && p.psfSigma <= 20 &&
     finite(p.threshold) && p.threshold > 0 && finite(p.saddle) && p.saddle >= 0 &&
     finite(p.hotPixelRatio) && p.hotPixelRatio >= 0 && p.hotPixelRatio < 1 &&
+    finite(p.contrast) && p.contrast >= 0 &&
     finite(p.apertureRadius) && p.apertureRadius <= 1000 && p.maxStars >= 0;
 }
 
@@ -218,37 +221,62 @@ export function backgroundAt(grid: BackgroundGrid, x: number, y: number): number
   return splineValue(grid.centreX, values, curvature, grid.nx, x);
 }
 
-/** Cell medians with gaps filled from neighbours, and the column curvatures; null when no cell is valid. */
-export function estimateBackground(pixels: Float32Array, mask: Uint8Array, width: number, height: number, boxIn: number): BackgroundGrid | null {
+/** The pixels the background samples (see native/detect/flatten.h). */
+export interface SampleGrid {
+  nx: number;
+  ny: number;
+  cellX: number[];
+  cellY: number[];
+  xs: number[];
+  ys: number[];
+  colStart: number[];
+  rowStart: number[];
+  rowIndex: Int32Array;
+}
+
+export function makeSampleGrid(width: number, height: number, boxIn: number): SampleGrid {
   const box = Math.max(boxIn, 4);
-  const nx = cellCount(width, box);
-  const ny = cellCount(height, box);
+  const nx = cellCount(width, box), ny = cellCount(height, box);
   const stride = Math.max(1, Math.floor(box / 40));
+  const layout = (length: number, cells: number) => {
+    const bounds: number[] = [], positions: number[] = [], starts: number[] = [];
+    for (let c = 0; c <= cells; c++) bounds.push(Math.floor((c * length) / cells));
+    for (let c = 0; c < cells; c++) {
+      starts.push(positions.length);
+      for (let v = bounds[c]; v < bounds[c + 1]; v += stride) positions.push(v);
+    }
+    starts.push(positions.length);
+    return { bounds, positions, starts };
+  };
+  const x = layout(width, nx), y = layout(height, ny);
+  const rowIndex = new Int32Array(height).fill(-1);
+  y.positions.forEach((row, k) => { rowIndex[row] = k; });
+  return { nx, ny, cellX: x.bounds, cellY: y.bounds, xs: x.positions, ys: y.positions, colStart: x.starts, rowStart: y.starts, rowIndex };
+}
+
+/** Cell medians, gaps filled from neighbours, knots corrected to cell means; null when no cell is valid. */
+export function estimateBackground(pixels: Float32Array, mask: Uint8Array, sg: SampleGrid, width: number, height: number): BackgroundGrid | null {
+  const { nx, ny } = sg;
   const centreX = new Float64Array(nx);
   const centreY = new Float64Array(ny);
   const raw = new Float64Array(nx * ny);
   const valid = new Uint8Array(nx * ny);
-  const xBounds = (cx: number) => [Math.floor((cx * width) / nx), Math.floor(((cx + 1) * width) / nx)];
-  for (let cx = 0; cx < nx; cx++) {
-    const [x0, x1] = xBounds(cx);
-    centreX[cx] = (x0 + x1 - 1) / 2;
-  }
+  for (let cx = 0; cx < nx; cx++) centreX[cx] = (sg.cellX[cx] + sg.cellX[cx + 1] - 1) / 2;
   let samples = new Float32Array(0);
   for (let cy = 0; cy < ny; cy++) {
-    const y0 = Math.floor((cy * height) / ny);
-    const y1 = Math.floor(((cy + 1) * height) / ny);
-    centreY[cy] = (y0 + y1 - 1) / 2;
+    centreY[cy] = (sg.cellY[cy] + sg.cellY[cy + 1] - 1) / 2;
     for (let cx = 0; cx < nx; cx++) {
-      const [x0, x1] = xBounds(cx);
-      const capacity = Math.ceil((y1 - y0) / stride) * Math.ceil((x1 - x0) / stride);
+      const capacity = (sg.rowStart[cy + 1] - sg.rowStart[cy]) * (sg.colStart[cx + 1] - sg.colStart[cx]);
       if (samples.length < capacity) samples = new Float32Array(capacity);
       let count = 0;
       let expected = 0;
-      for (let y = y0; y < y1; y += stride) {
-        const row = y * width;
-        for (let x = x0; x < x1; x += stride) {
+      for (let k = sg.rowStart[cy]; k < sg.rowStart[cy + 1]; k++) {
+        const row = sg.ys[k] * width;
+        for (let l = sg.colStart[cx]; l < sg.colStart[cx + 1]; l++) {
           expected++;
-          if (!mask[row + x]) samples[count++] = pixels[row + x];
+          const i = row + sg.xs[l];
+          if (mask[i]) continue;
+          samples[count++] = pixels[i];
         }
       }
       const needed = Math.max(Math.min(16, expected), Math.floor(expected / 10));
@@ -292,12 +320,46 @@ export function estimateBackground(pixels: Float32Array, mask: Uint8Array, width
     }
     known = nextKnown;
   }
-  const curvatureY = new Float64Array(nx * ny);
-  for (let cx = 0; cx < nx; cx++) {
-    const m = splineCurvature(centreY, filtered, ny, nx, cx);
-    for (let cy = 0; cy < ny; cy++) curvatureY[cy * nx + cx] = m[cy];
+  const grid: BackgroundGrid = { nx, ny, centreX, centreY, level: filtered, curvatureY: new Float64Array(nx * ny) };
+  // Knots corrected until the spline's mean over each cell equals its median (see flatten.cpp).
+  const target = filtered.slice();
+  for (let pass = 0; pass < CELL_MEAN_PASSES; pass++) {
+    fitColumnCurvatures(grid);
+    const mean = cellMeans(grid, width, height);
+    for (let c = 0; c < grid.level.length; c++) grid.level[c] += target[c] - mean[c];
   }
-  return { nx, ny, centreX, centreY, level: filtered, curvatureY };
+  fitColumnCurvatures(grid);
+  return grid;
+}
+
+const CELL_MEAN_PASSES = 3;
+const CELL_MEAN_SAMPLES = 5;
+
+function fitColumnCurvatures(grid: BackgroundGrid): void {
+  for (let cx = 0; cx < grid.nx; cx++) {
+    const m = splineCurvature(grid.centreY, grid.level, grid.ny, grid.nx, cx);
+    for (let cy = 0; cy < grid.ny; cy++) grid.curvatureY[cy * grid.nx + cx] = m[cy];
+  }
+}
+
+function cellMeans(grid: BackgroundGrid, width: number, height: number): Float64Array {
+  const { nx, ny } = grid;
+  const k = CELL_MEAN_SAMPLES;
+  const mean = new Float64Array(nx * ny);
+  for (let cy = 0; cy < ny; cy++) {
+    const y0 = Math.floor((cy * height) / ny), y1 = Math.floor(((cy + 1) * height) / ny);
+    for (let j = 0; j < k; j++) {
+      const y = y0 - 0.5 + ((y1 - y0) * (j + 0.5)) / k;
+      const { values, curvature } = rowKnots(grid, y);
+      for (let cx = 0; cx < nx; cx++) {
+        const x0 = Math.floor((cx * width) / nx), x1 = Math.floor(((cx + 1) * width) / nx);
+        let sum = 0;
+        for (let i = 0; i < k; i++) sum += splineValue(grid.centreX, values, curvature, nx, x0 - 0.5 + ((x1 - x0) * (i + 0.5)) / k);
+        mean[cy * nx + cx] += sum / (k * k);
+      }
+    }
+  }
+  return mean;
 }
 
 /** flat = pixels − background, 0 where masked (the C++ side makes these rows on the fly). */
@@ -520,6 +582,31 @@ function apertureFlux(pixels: Float32Array, mask: Uint8Array, width: number, hei
   return sum;
 }
 
+/**
+ * Median of (pixel − background) in the ring from radius + 0.5 to radius + 3 px around the peak:
+ * the level a point source must stand above (see native/detect/detect.cpp).
+ */
+function annulusMedian(pixels: Float32Array, mask: Uint8Array, width: number, height: number, px: number, py: number, background: number, radius: number): number {
+  const rIn = radius + 0.5, rOut = radius + ANNULUS_WIDTH;
+  const reach = Math.ceil(rOut);
+  const values: number[] = [];
+  for (let dy = -reach; dy <= reach; dy++) {
+    const y = py + dy;
+    if (y < 0 || y >= height) continue;
+    for (let dx = -reach; dx <= reach; dx++) {
+      const x = px + dx;
+      const d2 = dx * dx + dy * dy;
+      if (x < 0 || x >= width || d2 < rIn * rIn || d2 > rOut * rOut) continue;
+      const i = y * width + x;
+      if (!mask[i]) values.push(pixels[i] - background);
+    }
+  }
+  return values.length > 0 ? selectMedian(values) : 0;
+}
+
+/** Must match kAnnulusWidth in native/detect/detect.cpp. */
+const ANNULUS_WIDTH = 3;
+
 function resolveParams(options: NativeDetectParams): DetectParams {
   const p = { ...DEFAULT_DETECT_PARAMS };
   for (const key of Object.keys(p) as Array<keyof DetectParams>) {
@@ -541,7 +628,7 @@ export function detectStarsJs(pixels: Float32Array, width: number, height: numbe
   const cancelled = () => {
     if (isCancelled?.()) throw new AsterismError('E_ABORTED', 'detection was cancelled');
   };
-  const stats: NativeDetectStats = { noise: 0, smoothedNoise: 0, backgroundMedian: 0, maskedPixels: 0, significantPixels: 0, peaks: 0, hotPixels: 0 };
+  const stats: NativeDetectStats = { noise: 0, smoothedNoise: 0, backgroundMedian: 0, maskedPixels: 0, significantPixels: 0, peaks: 0, hotPixels: 0, lowContrast: 0 };
   const empty = (): NativeDetectResult => ({
     x: new Float64Array(0), y: new Float64Array(0), flux: new Float64Array(0), peak: new Float64Array(0),
     background: new Float64Array(0), snr: new Float64Array(0), stats,
@@ -549,14 +636,17 @@ export function detectStarsJs(pixels: Float32Array, width: number, height: numbe
   const { mask, masked } = buildMask(pixels, width, height);
   stats.maskedPixels = masked;
   if (masked === width * height) throw new AsterismError('E_IMAGE_EMPTY', 'the image has no valid pixels');
-  const grid = estimateBackground(pixels, mask, width, height, params.backgroundBox);
+  const samples = makeSampleGrid(width, height, params.backgroundBox);
+  const grid = estimateBackground(pixels, mask, samples, width, height);
   if (!grid) throw new AsterismError('E_IMAGE_EMPTY', 'the image has no valid pixels');
-  stats.backgroundMedian = selectMedian(Float32Array.from(grid.level));
   stats.noise = estimateNoise(pixels, mask, width, height, 5);
   cancelled();
 
-  const smoothed = smoothGaussian(flatten(pixels, mask, width, height, grid), width, height, params.psfSigma);
   const smoothOffset = Math.max(5, Math.round(4 * params.psfSigma));
+  stats.backgroundMedian = selectMedian(Float32Array.from(grid.level));
+  cancelled();
+
+  const smoothed = smoothGaussian(flatten(pixels, mask, width, height, grid), width, height, params.psfSigma);
   stats.smoothedNoise = estimateNoise(smoothed, mask, width, height, smoothOffset);
   if (!(stats.smoothedNoise > 0)) return empty();
   cancelled();
@@ -575,6 +665,10 @@ export function detectStarsJs(pixels: Float32Array, width: number, height: numbe
     const background = backgroundAt(grid, px, py);
     if (isHotPixel(pixels, mask, width, height, px, py, background, params.hotPixelRatio)) {
       stats.hotPixels++;
+      continue;
+    }
+    if (smoothed[p] - annulusMedian(pixels, mask, width, height, px, py, background, radius) < params.contrast * sigma) {
+      stats.lowContrast++;
       continue;
     }
     const box = boxAround(smoothed, mask, width, height, px, py);

@@ -13,7 +13,7 @@ export type { DetectOptions, DetectResult, Star } from './types.js';
 
 function nativeParams(options: DetectOptions): NativeDetectParams {
   const params: NativeDetectParams = {};
-  const keys = ['backgroundBox', 'psfSigma', 'threshold', 'saddle', 'hotPixelRatio', 'apertureRadius', 'maxStars'] as const;
+  const keys = ['backgroundBox', 'psfSigma', 'threshold', 'saddle', 'hotPixelRatio', 'contrast', 'apertureRadius', 'maxStars'] as const;
   for (const key of keys) {
     const v = options[key];
     if (v === undefined) continue;
@@ -27,6 +27,7 @@ function nativeParams(options: DetectOptions): NativeDetectParams {
   if (params.threshold !== undefined && params.threshold <= 0) throw new AsterismError('E_INVALID_ARGUMENT', 'threshold must be positive');
   if (params.saddle !== undefined && params.saddle < 0) throw new AsterismError('E_INVALID_ARGUMENT', 'saddle must not be negative');
   if (params.hotPixelRatio !== undefined && (params.hotPixelRatio < 0 || params.hotPixelRatio >= 1)) throw new AsterismError('E_INVALID_ARGUMENT', 'hotPixelRatio must be in [0, 1)');
+  if (params.contrast !== undefined && params.contrast < 0) throw new AsterismError('E_INVALID_ARGUMENT', 'contrast must not be negative');
   if (params.apertureRadius !== undefined && params.apertureRadius > 1000) throw new AsterismError('E_INVALID_ARGUMENT', 'apertureRadius must be at most 1000 pixels');
   if (params.maxStars !== undefined && params.maxStars < 0) throw new AsterismError('E_INVALID_ARGUMENT', 'maxStars must not be negative');
   return params;
@@ -103,6 +104,7 @@ export async function detect(image: Image | string | Uint8Array, options: Detect
     backgroundMedian: raw.stats.backgroundMedian,
     maskedPixels: raw.stats.maskedPixels,
     hotPixels: raw.stats.hotPixels,
+    lowContrast: raw.stats.lowContrast,
     backend,
     timeMs,
   };

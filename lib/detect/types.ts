@@ -10,6 +10,8 @@ export interface DetectOptions {
   saddle?: number;
   /** Peaks whose brightest 4-neighbour is below this fraction of the peak are hot pixels (default 0.15). */
   hotPixelRatio?: number;
+  /** A peak must stand this many smoothed sigmas above the median of a 3-px ring just outside its aperture (default 4); rejects threshold-level bumps on galaxies and nebulae. */
+  contrast?: number;
   /** Flux aperture radius in pixels (default max(3, 3 × psfSigma)). */
   apertureRadius?: number;
   /** Keep at most this many stars, brightest first (default: all). */
@@ -53,6 +55,8 @@ export interface DetectResult {
   maskedPixels: number;
   /** Peaks rejected as hot pixels. */
   hotPixels: number;
+  /** Peaks rejected for not standing out from their surroundings (see `contrast`). */
+  lowContrast: number;
   /** Which implementation ran. */
   backend: 'native' | 'js';
   /** Wall time of the detection itself (not decoding), ms. */

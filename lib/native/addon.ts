@@ -27,6 +27,7 @@ export interface NativeDetectStats {
   significantPixels: number;
   peaks: number;
   hotPixels: number;
+  lowContrast: number;
 }
 
 export interface NativeDetectParams {
@@ -35,6 +36,7 @@ export interface NativeDetectParams {
   threshold?: number;
   saddle?: number;
   hotPixelRatio?: number;
+  contrast?: number;
   apertureRadius?: number;
   maxStars?: number;
 }

@@ -52,6 +52,7 @@ DetectInput parseArgs(const Napi::CallbackInfo& info) {
   p.threshold = numberOption(o, "threshold", p.threshold);
   p.saddle = numberOption(o, "saddle", p.saddle);
   p.hotPixelRatio = numberOption(o, "hotPixelRatio", p.hotPixelRatio);
+  p.contrast = numberOption(o, "contrast", p.contrast);
   p.apertureRadius = numberOption(o, "apertureRadius", p.apertureRadius);
   p.maxStars = static_cast<int>(numberOption(o, "maxStars", p.maxStars));
   if (info.Length() > 4 && info[4].IsTypedArray()) {
@@ -105,6 +106,7 @@ Napi::Value toResult(Napi::Env env, const DetectOutput& out) {
   stats.Set("significantPixels", static_cast<double>(out.stats.significantPixels));
   stats.Set("peaks", static_cast<double>(out.stats.peaks));
   stats.Set("hotPixels", static_cast<double>(out.stats.hotPixels));
+  stats.Set("lowContrast", static_cast<double>(out.stats.lowContrast));
   Napi::Object result = Napi::Object::New(env);
   result.Set("x", x);
   result.Set("y", y);

@@ -19,7 +19,7 @@ bool validParams(const DetectParams& p) {
   return p.backgroundBox >= 4 && std::isfinite(p.psfSigma) && p.psfSigma >= 0.3 &&
          p.psfSigma <= 20 && std::isfinite(p.threshold) && p.threshold > 0 &&
          std::isfinite(p.saddle) && p.saddle >= 0 && std::isfinite(p.hotPixelRatio) &&
-         p.hotPixelRatio >= 0 && p.hotPixelRatio < 1 && std::isfinite(p.apertureRadius) &&
+         p.hotPixelRatio >= 0 && p.hotPixelRatio < 1 && std::isfinite(p.contrast) && p.contrast >= 0 && std::isfinite(p.apertureRadius) &&
          p.apertureRadius <= 1000 && p.maxStars >= 0;
 }
 
@@ -135,6 +135,38 @@ double smoothedNoise(const PixelMask& mask, RowSmoother& smoother, int width, in
   return noiseFromDifferences(diffs);
 }
 
+// Smoothed value at a peak, from the box saved when its row streamed past.
+double smoothedAt(const std::vector<Candidate>& candidates, int64_t p) {
+  const auto it = std::lower_bound(candidates.begin(), candidates.end(), p,
+                                   [](const Candidate& c, int64_t i) { return c.index < i; });
+  return it != candidates.end() && it->index == p ? it->box[4] : 0.0;
+}
+
+// Width of the ring, outside the flux aperture, whose median is a peak's local level.
+constexpr double kAnnulusWidth = 3.0;
+
+double annulusMedian(const PixelMask& mask, int width, int height, int px, int py,
+                     double background, double radius, std::vector<float>& scratch) {
+  const double rIn = radius + 0.5, rOut = radius + kAnnulusWidth;
+  const int reach = static_cast<int>(std::ceil(rOut));
+  scratch.clear();
+  for (int dy = -reach; dy <= reach; ++dy) {
+    const int y = py + dy;
+    if (y < 0 || y >= height) continue;
+    for (int dx = -reach; dx <= reach; ++dx) {
+      const int x = px + dx;
+      const double d2 = dx * dx + dy * dy;
+      if (x < 0 || x >= width || d2 < rIn * rIn || d2 > rOut * rOut) continue;
+      const size_t i = static_cast<size_t>(y) * width + x;
+      if (!mask.isMasked(i)) scratch.push_back(static_cast<float>(mask.pixels[i] - background));
+    }
+  }
+  if (scratch.empty()) return 0;
+  const size_t k = scratch.size() / 2;
+  std::nth_element(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(k), scratch.end());
+  return scratch[k];
+}
+
 }  // namespace
 
 const char* detectStatusMessage(DetectStatus status) {
@@ -159,16 +191,19 @@ DetectStatus detectStars(const float* pixels, int width, int height, const Detec
   stats.maskedPixels = mask.masked;
   if (mask.masked == static_cast<int64_t>(width) * height) return DetectStatus::EmptyImage;
 
+  const SampleGrid samples = makeSampleGrid(width, height, params.backgroundBox);
   BackgroundGrid grid;
-  if (!estimateBackground(mask, width, height, params.backgroundBox, grid)) {
+  if (!estimateBackground(mask, samples, width, height, grid)) {
     return DetectStatus::EmptyImage;
   }
-  stats.backgroundMedian = grid.median();
   stats.noise = estimateNoise(mask, width, height, 5);
   if (cancelled(cancel)) return DetectStatus::Cancelled;
 
-  RowSmoother smoother(mask, grid, width, height, params.psfSigma);
   const int smoothOffset = std::max(5, static_cast<int>(std::lround(4 * params.psfSigma)));
+  stats.backgroundMedian = grid.median();
+  if (cancelled(cancel)) return DetectStatus::Cancelled;
+
+  RowSmoother smoother(mask, grid, width, height, params.psfSigma);
   stats.smoothedNoise = smoothedNoise(mask, smoother, width, height, smoothOffset);
   if (!(stats.smoothedNoise > 0)) return DetectStatus::Ok;  // constant image: nothing to find
   if (cancelled(cancel)) return DetectStatus::Cancelled;
@@ -206,6 +241,7 @@ DetectStatus detectStars(const float* pixels, int width, int height, const Detec
                                                   : std::max(3.0, 3 * params.psfSigma);
   std::vector<Star> found;
   found.reserve(peaks.size());
+  std::vector<float> ring;
   for (int64_t p : peaks) {
     const int px = static_cast<int>(p % width);
     const int py = static_cast<int>(p / width);
@@ -214,22 +250,24 @@ DetectStatus detectStars(const float* pixels, int width, int height, const Detec
       ++stats.hotPixels;
       continue;
     }
+    const double smoothedPeak = smoothedAt(candidates, p);
+    if (smoothedPeak - annulusMedian(mask, width, height, px, py, background, radius, ring) <
+        params.contrast * sigma) {
+      ++stats.lowContrast;
+      continue;
+    }
     // Candidates were collected in pixel order, so a binary search finds the peak's box.
     const auto it = std::lower_bound(candidates.begin(), candidates.end(), p,
                                      [](const Candidate& c, int64_t i) { return c.index < i; });
     double dx = 0, dy = 0;
-    float peakValue = 0;
-    if (it != candidates.end() && it->index == p) {
-      peakValue = it->box[4];
-      if (it->usable) centroid3x3(it->box, dx, dy);
-    }
+    if (it != candidates.end() && it->index == p && it->usable) centroid3x3(it->box, dx, dy);
     Star s{};
     s.x = px + dx;
     s.y = py + dy;
     s.flux = apertureFlux(mask, width, height, px, py, background, radius);
     s.peak = pixels[p] - background;
     s.background = background;
-    s.snr = peakValue / sigma;
+    s.snr = smoothedPeak / sigma;
     found.push_back(s);
   }
   std::stable_sort(found.begin(), found.end(),

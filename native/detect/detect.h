@@ -21,6 +21,9 @@ struct DetectParams {
   double saddle = 5.0;
   // A peak pixel whose brightest 4-neighbour is below this fraction of it is a hot pixel.
   double hotPixelRatio = 0.15;
+  // A peak must stand this many smoothed sigmas above the median of a ring just outside its
+  // aperture. Stars do; threshold-level bumps on a galaxy's halo or a nebula do not.
+  double contrast = 4.0;
   // Radius of the flux aperture (pixels); <= 0 means max(3, 3 * psfSigma).
   double apertureRadius = 0.0;
   // Keep at most this many stars, brightest first; 0 keeps all.
@@ -44,6 +47,7 @@ struct DetectStats {
   int64_t significantPixels = 0;
   int64_t peaks = 0;          // peaks kept after saddle trimming, before hot-pixel rejection
   int64_t hotPixels = 0;
+  int64_t lowContrast = 0;    // peaks rejected as not standing out from their surroundings
 };
 
 enum class DetectStatus { Ok, InvalidArgument, EmptyImage, Cancelled };

@@ -187,15 +187,76 @@ double BackgroundGrid::median() const {
   return copy.empty() ? 0.0 : selectMedian(copy);
 }
 
-bool estimateBackground(const PixelMask& mask, int width, int height, int box,
+namespace {
+
+constexpr int kCellMeanPasses = 3;
+constexpr int kCellMeanSamples = 5;  // per axis
+
+void fitColumnCurvatures(BackgroundGrid& grid) {
+  const int nx = grid.nx, ny = grid.ny;
+  grid.curvatureY.assign(grid.level.size(), 0);
+  std::vector<double> m(static_cast<size_t>(ny));
+  for (int cx = 0; cx < nx; ++cx) {
+    splineCurvature(grid.centreY.data(), grid.level.data() + cx, ny, nx, m.data());
+    for (int cy = 0; cy < ny; ++cy) grid.curvatureY[static_cast<size_t>(cy) * nx + cx] = m[cy];
+  }
+}
+
+// Mean of the background spline over each cell, from kCellMeanSamples^2 points per cell.
+std::vector<double> cellMeans(const BackgroundGrid& grid, int width, int height) {
+  const int nx = grid.nx, ny = grid.ny, k = kCellMeanSamples;
+  std::vector<double> mean(static_cast<size_t>(nx) * ny, 0), values, curvature;
+  for (int cy = 0; cy < ny; ++cy) {
+    const double y0 = static_cast<double>(static_cast<int64_t>(cy) * height / ny);
+    const double y1 = static_cast<double>(static_cast<int64_t>(cy + 1) * height / ny);
+    for (int j = 0; j < k; ++j) {
+      const double y = y0 - 0.5 + (y1 - y0) * (j + 0.5) / k;
+      rowKnots(grid, y, values, curvature);
+      for (int cx = 0; cx < nx; ++cx) {
+        const double x0 = static_cast<double>(static_cast<int64_t>(cx) * width / nx);
+        const double x1 = static_cast<double>(static_cast<int64_t>(cx + 1) * width / nx);
+        double sum = 0;
+        for (int i = 0; i < k; ++i) {
+          const double x = x0 - 0.5 + (x1 - x0) * (i + 0.5) / k;
+          sum += splineValue(grid.centreX.data(), values.data(), curvature.data(), nx, 1, x);
+        }
+        mean[static_cast<size_t>(cy) * nx + cx] += sum / (k * k);
+      }
+    }
+  }
+  return mean;
+}
+
+}  // namespace
+
+SampleGrid makeSampleGrid(int width, int height, int box) {
+  box = std::max(box, 4);
+  SampleGrid g;
+  g.nx = cellCount(width, box);
+  g.ny = cellCount(height, box);
+  g.stride = std::max(1, box / 40);
+  auto layout = [&](int length, int cells, std::vector<int>& bounds, std::vector<int>& positions,
+                    std::vector<int>& starts) {
+    for (int c = 0; c <= cells; ++c) {
+      bounds.push_back(static_cast<int>(static_cast<int64_t>(c) * length / cells));
+    }
+    for (int c = 0; c < cells; ++c) {
+      starts.push_back(static_cast<int>(positions.size()));
+      for (int v = bounds[c]; v < bounds[c + 1]; v += g.stride) positions.push_back(v);
+    }
+    starts.push_back(static_cast<int>(positions.size()));
+  };
+  layout(width, g.nx, g.cellX, g.xs, g.colStart);
+  layout(height, g.ny, g.cellY, g.ys, g.rowStart);
+  g.rowIndex.assign(static_cast<size_t>(height), -1);
+  for (size_t k = 0; k < g.ys.size(); ++k) g.rowIndex[g.ys[k]] = static_cast<int>(k);
+  return g;
+}
+
+bool estimateBackground(const PixelMask& mask, const SampleGrid& sg, int width, int height,
                         BackgroundGrid& grid) {
   const float* pixels = mask.pixels;
-  box = std::max(box, 4);
-  const int nx = cellCount(width, box);
-  const int ny = cellCount(height, box);
-  // About 40 x 40 samples per cell: a median of ~1600 values is precise to 3 % of the noise,
-  // and sampling is what keeps the background cheap on large frames.
-  const int stride = std::max(1, box / 40);
+  const int nx = sg.nx, ny = sg.ny;
   grid.nx = nx;
   grid.ny = ny;
   grid.centreX.assign(nx, 0);
@@ -203,25 +264,18 @@ bool estimateBackground(const PixelMask& mask, int width, int height, int box,
   std::vector<double> raw(static_cast<size_t>(nx) * ny, 0);
   std::vector<uint8_t> valid(static_cast<size_t>(nx) * ny, 0);
   std::vector<float> samples;
-  for (int cx = 0; cx < nx; ++cx) {
-    const int x0 = static_cast<int>(static_cast<int64_t>(cx) * width / nx);
-    const int x1 = static_cast<int>(static_cast<int64_t>(cx + 1) * width / nx);
-    grid.centreX[cx] = (x0 + x1 - 1) / 2.0;
-  }
+  for (int cx = 0; cx < nx; ++cx) grid.centreX[cx] = (sg.cellX[cx] + sg.cellX[cx + 1] - 1) / 2.0;
   for (int cy = 0; cy < ny; ++cy) {
-    const int y0 = static_cast<int>(static_cast<int64_t>(cy) * height / ny);
-    const int y1 = static_cast<int>(static_cast<int64_t>(cy + 1) * height / ny);
-    grid.centreY[cy] = (y0 + y1 - 1) / 2.0;
+    grid.centreY[cy] = (sg.cellY[cy] + sg.cellY[cy + 1] - 1) / 2.0;
     for (int cx = 0; cx < nx; ++cx) {
-      const int x0 = static_cast<int>(static_cast<int64_t>(cx) * width / nx);
-      const int x1 = static_cast<int>(static_cast<int64_t>(cx + 1) * width / nx);
       samples.clear();
       int64_t expected = 0;
-      for (int y = y0; y < y1; y += stride) {
-        const size_t row = static_cast<size_t>(y) * width;
-        for (int x = x0; x < x1; x += stride) {
+      for (int k = sg.rowStart[cy]; k < sg.rowStart[cy + 1]; ++k) {
+        const size_t row = static_cast<size_t>(sg.ys[k]) * width;
+        for (int l = sg.colStart[cx]; l < sg.colStart[cx + 1]; ++l) {
           ++expected;
-          if (!mask.isMasked(row + x)) samples.push_back(pixels[row + x]);
+          const size_t i = row + sg.xs[l];
+          if (!mask.isMasked(i)) samples.push_back(pixels[i]);
         }
       }
       // Enough samples for a stable median, but a frame smaller than a cell still gets one.
@@ -269,12 +323,17 @@ bool estimateBackground(const PixelMask& mask, int width, int height, int box,
   }
   grid.level.swap(filtered);
   // Curvatures down each grid column (stride nx through the row-major level array).
-  grid.curvatureY.assign(grid.level.size(), 0);
-  for (int cx = 0; cx < nx; ++cx) {
-    std::vector<double> m(static_cast<size_t>(ny));
-    splineCurvature(grid.centreY.data(), grid.level.data() + cx, ny, nx, m.data());
-    for (int cy = 0; cy < ny; ++cy) grid.curvatureY[static_cast<size_t>(cy) * nx + cx] = m[cy];
+  // A cell's median measures the sky averaged over the cell, not at its centre; where the sky
+  // curves (vignetting) the two differ by about curvature x box^2 / 12, which after the matched
+  // filter is more than a faint star. So the knots are corrected until the spline's average
+  // over each cell matches the cell's median.
+  const std::vector<double> target = grid.level;
+  for (int pass = 0; pass < kCellMeanPasses; ++pass) {
+    fitColumnCurvatures(grid);
+    const std::vector<double> mean = cellMeans(grid, width, height);
+    for (size_t c = 0; c < grid.level.size(); ++c) grid.level[c] += target[c] - mean[c];
   }
+  fitColumnCurvatures(grid);
   return true;
 }
 
