@@ -10,6 +10,7 @@ import { loadImage } from '../lib/image/load.js';
 import { nativeAddon } from '../lib/native/addon.js';
 import { createRng } from '../scripts/synth/random.js';
 import { withBackend } from './helpers/backend.js';
+import { writeTiff } from './helpers/tiff.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asterism-image-'));
 const W = 48, H = 32;
@@ -34,17 +35,25 @@ describe('sharp formats', () => {
     expect(colour.luminance[5]).toBeCloseTo(0.2126 * rgb8[15] + 0.7152 * rgb8[16] + 0.0722 * rgb8[17], 3);
   });
 
-  it('keeps 16-bit PNG depth', async () => {
-    for (const encode of [(x: Sharp) => x.png()]) {
-      const bytes = await encode(sharp(grey8, { raw: { width: W, height: H, channels: 1 } }).toColourspace('grey16')).toBuffer();
-      const expected = await sharp(bytes).raw({ depth: 'ushort' }).toBuffer();
-      const values = Uint16Array.from({ length: W * H * 3 }, (_, i) => expected.readUInt16LE(2 * i));
-      const image = await loadImage(bytes);
-      expect(image.bitDepth).toBe(16);
-      expect(image.pixels).toBeInstanceOf(Uint16Array);
+  it('reads 16-bit PNG exactly', async () => {
+    const u16 = Uint16Array.from({ length: W * H }, (_, i) => (i * 997) % 65536);
+    const png = await sharp(writeTiff(W, H, u16)).toColourspace('grey16').png().toBuffer();
+    const image = await loadImage(png);
+    expect(image.format).toBe('png');
+    expect(image.bitDepth).toBe(16);
+    expect(image.pixels).toBeInstanceOf(Uint16Array);
+    expect(Array.from(image.luminance)).toEqual(Array.from(u16));
+  });
+
+  it('reads 8-bit, 16-bit and 32-bit float TIFF exactly', async () => {
+    const u16 = Uint16Array.from({ length: W * H }, (_, i) => (i * 997) % 65536);
+    const f32 = Float32Array.from({ length: W * H }, (_, i) => (i - 700) / 7.25);
+    for (const data of [grey8, u16, f32]) {
+      const image = await loadImage(writeTiff(W, H, data));
+      expect(image.format).toBe('tiff');
       expect(image.channels).toBe(1);
-      // sharp's own raw read gives three identical channels
-      expect(image.luminance[123]).toBe(values[123 * 3]);
+      expect(image.bitDepth).toBe(data instanceof Uint8Array ? 8 : data instanceof Uint16Array ? 16 : 32);
+      expect(Array.from(image.luminance)).toEqual(Array.from(data, (v) => Math.fround(v)));
     }
   });
 

@@ -84,9 +84,15 @@ async function decodeWithSharp(bytes: Uint8Array, maxPixels: number): Promise<Im
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     let pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated', pages: 1, sequentialRead: true });
-    // libvips writes grey as three equal channels on raw output; keep one. (A colourspace
-    // conversion instead would rescale 16-bit values that use only the low byte.)
-    if (meta.channels === 1) pipeline = pipeline.extractChannel(0);
+    // Without an explicit colourspace libvips converts to 8-bit sRGB on the way out (grey becomes
+    // three channels, 16-bit values are scaled down); naming the source's own space keeps both
+    // the channel count and the depth. Float data is passed through untouched.
+    if (outDepth !== 'float') {
+      const grey = (meta.channels ?? 3) <= 2;
+      pipeline = pipeline.toColourspace(grey ? (outDepth === 'ushort' ? 'grey16' : 'b-w') : outDepth === 'ushort' ? 'rgb16' : 'srgb');
+    } else if (meta.channels === 1) {
+      pipeline = pipeline.extractChannel(0);
+    }
     decoded = await pipeline.raw({ depth: outDepth }).toBuffer({ resolveWithObject: true });
   } catch (e) {
     throw sharpError(e);
