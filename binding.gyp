@@ -19,7 +19,7 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions", "-O2", "-O0"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14", "-O2", "-O0"],
-      "cflags_cc": ["-std=c++20", "-fexceptions", "-O3", "-mtune=generic"],
+      "cflags_cc": ["-std=c++20", "-fexceptions", "-O3", "-mtune=generic", "-ffp-contract=off"],
       "conditions": [
         ["target_arch=='x64'", { "cflags_cc": ["-march=x86-64-v2"] }],
         ["OS=='mac'", {
@@ -27,11 +27,12 @@
             "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
             "CLANG_CXX_LANGUAGE_STANDARD": "c++20",
             "GCC_OPTIMIZATION_LEVEL": "3",
+            "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off"],
             "MACOSX_DEPLOYMENT_TARGET": "11.0"
           }
         }],
         ["OS=='win'", {
-          "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++20", "/O2"] } }
+          "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++20", "/O2", "/fp:precise"] } }
         }]
       ]
     }

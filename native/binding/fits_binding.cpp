@@ -1,11 +1,16 @@
-// fitsRead(bytes: Uint8Array, maxPixels) -> Promise<result>;  fitsReadSync(...) -> result
+// fitsRead(bytes: Uint8Array, maxPixels: number) -> Promise<NativeFitsResult>
+// fitsReadSync(bytes, maxPixels) -> NativeFitsResult
 //
-// Ownership: `bytes` is borrowed from JavaScript, not copied; the async worker holds a persistent
-// reference to it so the pool thread can read it, and the caller must not modify it until the
-// promise settles. The decoded pixels are owned by the worker (std::vector) and copied once into
-// a new Float32Array/Float64Array on the main thread.
-#include <cstring>
+// Ownership: `bytes` is borrowed from JavaScript, not copied. The async worker holds a persistent
+// reference to the Uint8Array so it cannot be collected while a pool thread reads it; the caller
+// must not write to, transfer or detach its buffer until the promise settles. The decoded pixels
+// belong to the worker until OnOK, which moves the vector into a heap object owned by an external
+// ArrayBuffer: JavaScript then owns them without a copy and the ArrayBuffer's finalizer frees
+// them. Cards are copied into JS strings on the main thread.
+#include <cmath>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "../fits/fits.h"
 #include "common.h"
@@ -28,16 +33,18 @@ FitsInput parseArgs(const Napi::CallbackInfo& info) {
   Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
   if (ta.TypedArrayType() != napi_uint8_array) throwInvalid(env, "bytes must be a Uint8Array");
   const double maxPixels = info[1].As<Napi::Number>().DoubleValue();
-  if (!(maxPixels >= 1 && maxPixels <= 9e15)) throwInvalid(env, "maxPixels must be a positive number");
+  if (!(maxPixels >= 1)) throwInvalid(env, "maxPixels must be a number >= 1");
   FitsInput in;
-  in.data = ta.As<Napi::Uint8Array>().Data();
-  in.size = ta.ElementLength();
-  in.maxPixels = static_cast<int64_t>(maxPixels);
+  Napi::Uint8Array bytes = ta.As<Napi::Uint8Array>();
+  in.data = bytes.Data();
+  in.size = bytes.ElementLength();
+  // The reader clamps the limit to 2^48 anyway; this only keeps the cast defined.
+  in.maxPixels = maxPixels >= 9.0e18 ? INT64_MAX : static_cast<int64_t>(std::floor(maxPixels));
   return in;
 }
 
-const char* statusCode(fits::FitsStatus s) {
-  switch (s) {
+const char* statusCode(fits::FitsStatus status) {
+  switch (status) {
     case fits::FitsStatus::NotFits: return "E_IMAGE_FORMAT";
     case fits::FitsStatus::Truncated: return "E_IMAGE_TRUNCATED";
     case fits::FitsStatus::BadHeader: return "E_FITS_HEADER";
@@ -48,27 +55,49 @@ const char* statusCode(fits::FitsStatus s) {
   return "E_NATIVE";
 }
 
-Napi::Value toResult(Napi::Env env, const fits::FitsImage& image) {
+// Hands a vector's storage to JavaScript without copying it.
+template <typename T, typename TypedArray>
+TypedArray adoptVector(Napi::Env env, std::vector<T>& values) {
+  auto owned = std::make_unique<std::vector<T>>(std::move(values));
+  const size_t length = owned->size();
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
+      env, owned->data(), length * sizeof(T),
+      [](Napi::Env, void*, std::vector<T>* hint) { delete hint; }, owned.get());
+  owned.release();  // the ArrayBuffer's finalizer owns it now
+  return TypedArray::New(env, length, buffer, 0);
+}
+
+// A string value is handed over quoted (with '' escapes) so the TypeScript side can tell the
+// string '42' from the number 42; other values are passed as written.
+std::string rawValue(const fits::FitsCard& card) {
+  if (!card.isString) return card.value;
+  std::string quoted = "'";
+  for (const char ch : card.value) {
+    quoted += ch;
+    if (ch == '\'') quoted += '\'';
+  }
+  quoted += '\'';
+  return quoted;
+}
+
+Napi::Value toResult(Napi::Env env, fits::FitsImage& image) {
   Napi::Object result = Napi::Object::New(env);
   result.Set("width", image.width);
   result.Set("height", image.height);
   result.Set("bitpix", image.bitpix);
   result.Set("hdu", image.hdu);
   if (image.bitpix == -64) {
-    Napi::Float64Array px = Napi::Float64Array::New(env, image.pixels64.size());
-    std::memcpy(px.Data(), image.pixels64.data(), image.pixels64.size() * sizeof(double));
-    result.Set("pixels", px);
+    result.Set("pixels", adoptVector<double, Napi::Float64Array>(env, image.pixels64));
   } else {
-    Napi::Float32Array px = Napi::Float32Array::New(env, image.pixels32.size());
-    std::memcpy(px.Data(), image.pixels32.data(), image.pixels32.size() * sizeof(float));
-    result.Set("pixels", px);
+    result.Set("pixels", adoptVector<float, Napi::Float32Array>(env, image.pixels32));
   }
   Napi::Array cards = Napi::Array::New(env, image.cards.size());
   for (size_t i = 0; i < image.cards.size(); ++i) {
+    const fits::FitsCard& c = image.cards[i];
     Napi::Array card = Napi::Array::New(env, 3);
-    card.Set(0u, image.cards[i].keyword);
-    card.Set(1u, image.cards[i].value);
-    card.Set(2u, image.cards[i].comment);
+    card.Set(0u, Napi::String::New(env, c.keyword));
+    card.Set(1u, Napi::String::New(env, rawValue(c)));
+    card.Set(2u, Napi::String::New(env, c.comment));
     cards.Set(static_cast<uint32_t>(i), card);
   }
   result.Set("cards", cards);
@@ -88,10 +117,8 @@ class FitsWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       status_ = fits::readFitsImage(in_.data, in_.size, in_.maxPixels, image_, message_);
-    } catch (const std::bad_alloc&) {
-      status_ = fits::FitsStatus::TooLarge;
-      message_ = "not enough memory to decode the FITS image";
     } catch (const std::exception& e) {
+      // std::bad_alloc for an image within the pixel limit that still does not fit in memory.
       SetError(e.what());
     }
   }
@@ -99,8 +126,12 @@ class FitsWorker : public Napi::AsyncWorker {
     Napi::Env env = Env();
     if (status_ != fits::FitsStatus::Ok) {
       deferred_.Reject(makeError(env, statusCode(status_), message_).Value());
-    } else {
+      return;
+    }
+    try {
       deferred_.Resolve(toResult(env, image_));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(makeError(env, "E_NATIVE", e.Message()).Value());
     }
   }
   void OnError(const Napi::Error& e) override {
@@ -131,8 +162,8 @@ Napi::Value FitsReadSync(const Napi::CallbackInfo& info) {
   fits::FitsStatus status;
   try {
     status = fits::readFitsImage(in.data, in.size, in.maxPixels, image, message);
-  } catch (const std::bad_alloc&) {
-    throw makeError(info.Env(), "E_IMAGE_TOO_LARGE", "not enough memory to decode the FITS image");
+  } catch (const std::exception& e) {
+    throw makeError(info.Env(), "E_NATIVE", e.what());
   }
   if (status != fits::FitsStatus::Ok) throw makeError(info.Env(), statusCode(status), message);
   return toResult(info.Env(), image);
