@@ -10,6 +10,7 @@
         "native/detect/centroid.cpp",
         "native/detect/detect.cpp",
         "native/detect/flatten.cpp",
+        "native/detect/kernels.cpp",
         "native/detect/noise.cpp",
         "native/detect/peaks.cpp",
         "native/detect/smooth.cpp",

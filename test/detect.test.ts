@@ -112,9 +112,11 @@ describe.each(['native', 'js'] as const)('detect() through the %s backend', (bac
     }
     const result = await run(() => detect(asImage(f.pixels, f.width, f.height), { psfSigma: 1.5 }));
     expect(result.maskedPixels).toBeGreaterThan(100 * 600);
-    const visible = f.stars.filter((s) => s.x + s.y > 306 && s.x < 695);
-    const { unmatchedFound } = matchStars(visible, result.stars, 2);
-    expect(unmatchedFound.length).toBeLessThanOrEqual(2);
+    // A false detection is one far from every rendered star (stars right at the mask edges count as real).
+    const falseOnes = result.stars.filter((d) => !f.stars.some((s) => Math.hypot(s.x - d.x, s.y - d.y) < 3));
+    expect(falseOnes.length).toBeLessThanOrEqual(1);
+    const visible = f.stars.filter((s) => s.x + s.y > 310 && s.x < 690 && s.snr >= 10);
+    expect(matchStars(visible, result.stars, 2).pairs.length).toBeGreaterThanOrEqual(visible.length * 0.95);
     for (const s of result.stars) expect(s.x).toBeLessThan(701);
   });
 

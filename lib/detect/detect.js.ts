@@ -237,7 +237,7 @@ export interface SampleGrid {
 export function makeSampleGrid(width: number, height: number, boxIn: number): SampleGrid {
   const box = Math.max(boxIn, 4);
   const nx = cellCount(width, box), ny = cellCount(height, box);
-  const stride = Math.max(1, Math.floor(box / 40));
+  const stride = Math.max(1, Math.floor(box / 32));
   const layout = (length: number, cells: number) => {
     const bounds: number[] = [], positions: number[] = [], starts: number[] = [];
     for (let c = 0; c <= cells; c++) bounds.push(Math.floor((c * length) / cells));

@@ -38,13 +38,13 @@ struct RowWindow {
   const float* below;  // nullptr at the bottom edge
 };
 
+// columns: the significant pixels of row y (above the level and unmasked), ascending.
 void collectCandidates(const PixelMask& mask, int width, int y, const RowWindow& rows,
-                       double level, std::vector<Candidate>& out) {
+                       const std::vector<int>& columns, std::vector<Candidate>& out) {
   const float* lines[3] = {rows.above, rows.middle, rows.below};
   const size_t base = static_cast<size_t>(y) * width;
-  for (int x = 0; x < width; ++x) {
+  for (int x : columns) {
     const float v = rows.middle[x];
-    if (!(v > level) || mask.isMasked(base + x)) continue;
     const int64_t p = static_cast<int64_t>(base) + x;
     bool isPeak = true;
     Candidate c{p, true, {}};
@@ -212,24 +212,33 @@ DetectStatus detectStars(const float* pixels, int width, int height, const Detec
   const double level = params.threshold * sigma;
   std::vector<SignificantPixel> significant;
   std::vector<Candidate> candidates;
-  std::vector<float> window(static_cast<size_t>(width) * 3);
-  auto line = [&](int y) { return window.data() + static_cast<size_t>(y % 3) * width; };
+  // Significant columns of the previous and current row: candidates for row y-1 are tested once
+  // row y exists, and only where row y-1 was significant.
+  std::vector<int> previous, current;
+  const float levelF = static_cast<float>(level);
   smoother.forEachRow([&](int y, const float* row) {
-    std::copy(row, row + width, line(y));
     const size_t base = static_cast<size_t>(y) * width;
+    current.clear();
     for (int x = 0; x < width; ++x) {
-      if (row[x] > level && !mask.isMasked(base + x)) {
+      // Compared in double like the TypeScript twin; the float pre-test only skips the sky.
+      if (row[x] >= levelF && row[x] > level && !mask.isMasked(base + x)) {
         significant.push_back({static_cast<int64_t>(base) + x, row[x]});
+        current.push_back(x);
       }
     }
-    if (y >= 1) {
-      collectCandidates(mask, width, y - 1, {y >= 2 ? line(y - 2) : nullptr, line(y - 1), line(y)},
-                        level, candidates);
+    if (y >= 1 && !previous.empty()) {
+      collectCandidates(mask, width, y - 1,
+                        {y >= 2 ? smoother.recentRow(y - 2) : nullptr, smoother.recentRow(y - 1), row},
+                        previous, candidates);
     }
+    previous.swap(current);
   });
-  collectCandidates(mask, width, height - 1,
-                    {height >= 2 ? line(height - 2) : nullptr, line(height - 1), nullptr}, level,
-                    candidates);
+  if (!previous.empty()) {
+    collectCandidates(mask, width, height - 1,
+                      {height >= 2 ? smoother.recentRow(height - 2) : nullptr,
+                       smoother.recentRow(height - 1), nullptr},
+                      previous, candidates);
+  }
   stats.significantPixels = static_cast<int64_t>(significant.size());
   if (cancelled(cancel)) return DetectStatus::Cancelled;
 

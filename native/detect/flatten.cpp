@@ -1,5 +1,7 @@
 #include "flatten.h"
 
+#include "kernels.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -10,19 +12,14 @@ PixelMask buildMask(const float* pixels, int width, int height) {
   PixelMask mask;
   mask.pixels = pixels;
   const size_t n = static_cast<size_t>(width) * height;
-  float minValue = std::numeric_limits<float>::infinity();
-  size_t minCount = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const float v = pixels[i];
-    if (!std::isfinite(v)) {
-      ++mask.masked;
-    } else if (v < minValue) {
-      minValue = v;
-      minCount = 1;
-    } else if (v == minValue) {
-      ++minCount;
-    }
-  }
+  // Two branch-free passes vectorise; one pass with branches for the minimum and its count took
+  // three times as long on a 16-megapixel frame.
+  float minValue;
+  int64_t nonFinite;
+  kernels::finiteMin(pixels, static_cast<int64_t>(n), minValue, nonFinite);
+  mask.masked = nonFinite;
+  const int64_t minCount =
+      std::isfinite(minValue) ? kernels::countEqual(pixels, static_cast<int64_t>(n), minValue) : 0;
   // Padding (black borders from rotation or stacking, transparent regions) is a flat run of the
   // minimum value. Noise makes such runs vanishingly rare in real sky. A frame corner has 4
   // pixels in its 3x3 box, so fewer minima cannot form a run and the scan is skipped.
@@ -143,14 +140,11 @@ void splineRow(const double* knots, const double* values, const double* curvatur
   int x = 0;
   for (int i = 0; i < n - 1; ++i) {
     const Segment s = segment(knots, values, curvature, 1, i);
-    const double k = knots[i];
     const int end = i == n - 2 ? count
                                : static_cast<int>(std::clamp(std::ceil(knots[i + 1]), static_cast<double>(x),
                                                              static_cast<double>(count)));
-    for (; x < end; ++x) {
-      const double u = x - k;
-      out[x] = static_cast<float>(s.v + u * (s.b + u * (s.c + u * s.d)));
-    }
+    if (end > x) kernels::cubic(out + x, x, end - x, knots[i], s.v, s.b, s.c, s.d);
+    x = std::max(x, end);
   }
 }
 
@@ -234,7 +228,7 @@ SampleGrid makeSampleGrid(int width, int height, int box) {
   SampleGrid g;
   g.nx = cellCount(width, box);
   g.ny = cellCount(height, box);
-  g.stride = std::max(1, box / 40);
+  g.stride = std::max(1, box / 32);
   auto layout = [&](int length, int cells, std::vector<int>& bounds, std::vector<int>& positions,
                     std::vector<int>& starts) {
     for (int c = 0; c <= cells; ++c) {
@@ -343,19 +337,8 @@ void flattenRow(const PixelMask& mask, const BackgroundGrid& grid, int width, in
   grid.row(y, width, background.data());
   const size_t base = static_cast<size_t>(y) * width;
   const float* src = mask.pixels + base;
-  // v - v == 0 is false exactly for NaN and infinities; unlike std::isfinite it vectorises.
-  if (mask.padding.empty()) {
-    for (int x = 0; x < width; ++x) {
-      const float v = src[x];
-      out[x] = v - v == 0.0f ? v - background[x] : 0.0f;
-    }
-  } else {
-    const uint8_t* pad = mask.padding.data() + base;
-    for (int x = 0; x < width; ++x) {
-      const float v = src[x];
-      out[x] = v - v == 0.0f && !pad[x] ? v - background[x] : 0.0f;
-    }
-  }
+  kernels::flatten(src, background.data(),
+                   mask.padding.empty() ? nullptr : mask.padding.data() + base, out, width);
 }
 
 }  // namespace asterism

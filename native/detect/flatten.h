@@ -32,8 +32,8 @@ void splineRow(const double* knots, const double* values, const double* curvatur
                int count, float* out);
 
 // The pixels the background samples: every `stride`-th row and column of each cell, from the
-// cell's first row and column, with stride = max(1, box / 40) (about 40 x 40 samples a cell: a
-// median of ~1600 values is precise to 3 % of the noise, and sampling keeps large frames cheap).
+// cell's first row and column, with stride = max(1, box / 32) (about 32 x 32 samples a cell: a
+// median of ~1000 values is precise to 4 % of the noise, and sampling keeps large frames cheap).
 struct SampleGrid {
   int nx = 0, ny = 0, stride = 1;
   std::vector<int> cellX, cellY;          // cell boundaries: nx + 1 and ny + 1 entries

@@ -1,5 +1,7 @@
 #include "smooth.h"
 
+#include "kernels.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -36,21 +38,22 @@ void RowSmoother::horizontal(int y, float* dst) {
   // inner loop, so it vectorises. Pixels beyond the frame count as 0, the background level.
   const float* src = flat_.data();
   for (int j = -radius_; j <= radius_; ++j) {
-    const float w = kernel_[j + radius_];
     const int x0 = std::max(0, -j);
     const int x1 = std::min(width_, width_ - j);
-    for (int x = x0; x < x1; ++x) dst[x] += w * src[x + j];
+    if (x1 > x0) kernels::accumulate(dst + x0, src + x0 + j, kernel_[j + radius_], x1 - x0);
   }
 }
 
 void RowSmoother::combine(int y, float* out) {
-  std::fill(out, out + width_, 0.0f);
+  // The first tap in the frame writes (0 + w*v is w*v exactly), the others accumulate.
+  bool first = true;
   for (int j = -radius_; j <= radius_; ++j) {
     const int yy = y + j;
     if (yy < 0 || yy >= height_) continue;
     const float w = kernel_[j + radius_];
-    const float* src = slot(yy);
-    for (int x = 0; x < width_; ++x) out[x] += w * src[x];
+    if (first) kernels::scale(out, slot(yy), w, width_);
+    else kernels::accumulate(out, slot(yy), w, width_);
+    first = false;
   }
 }
 

@@ -22,15 +22,20 @@ class RowSmoother {
   void row(int y, float* out);
 
   // Calls visit(y, row) for y = 0 .. height-1 in order, reusing horizontally smoothed rows.
+  // While visiting row y, recentRow(y - 1) and recentRow(y - 2) are still valid.
   template <typename Visit>
   void forEachRow(Visit visit) {
-    std::vector<float> out(static_cast<size_t>(width_));
+    recent_.assign(static_cast<size_t>(width_) * 3, 0.0f);
     for (int y = 0; y < std::min(radius_, height_); ++y) horizontal(y, slot(y));
     for (int y = 0; y < height_; ++y) {
       if (y + radius_ < height_) horizontal(y + radius_, slot(y + radius_));
-      combine(y, out.data());
-      visit(y, static_cast<const float*>(out.data()));
+      float* out = recent_.data() + static_cast<size_t>(y % 3) * width_;
+      combine(y, out);
+      visit(y, static_cast<const float*>(out));
     }
+  }
+  const float* recentRow(int y) const {
+    return recent_.data() + static_cast<size_t>(y % 3) * width_;
   }
 
  private:
@@ -42,7 +47,7 @@ class RowSmoother {
   const BackgroundGrid& grid_;
   int width_, height_, radius_, taps_;
   size_t pitch_;
-  std::vector<float> kernel_, ring_, flat_, background_;
+  std::vector<float> kernel_, ring_, flat_, background_, recent_;
 };
 
 }  // namespace asterism
