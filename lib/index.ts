@@ -1,0 +1,21 @@
+/**
+ * asterism: blind astrometric calibration and galaxy inclination for Node.
+ *
+ * The public API, re-exported; nothing else lives here.
+ *
+ * @example
+ * ```ts
+ * import { detect, loadImage } from 'asterism';
+ * const image = await loadImage('frame.fits');
+ * const { stars } = await detect(image, { psfSigma: 1.5 });
+ * ```
+ * @packageDocumentation
+ */
+export { AsterismError, isAsterismError, type AsterismErrorCode } from './errors.js';
+export type { FitsCard, Image, ImageFormat, PixelArray } from './image/image.js';
+export { DEFAULT_MAX_PIXELS, loadImage, type LoadImageOptions, type RawPixels } from './image/load.js';
+export { decodeFits, isFits } from './image/fits.js';
+export { writeFits, type WriteFitsOptions } from './image/fits-write.js';
+export { detect, type DetectOptions, type DetectResult, type Star } from './detect/detect.js';
+export { backend } from './native/addon.js';
+export { renderOverlay, renderStarOverlay, type OverlayOptions, type OverlayShape, type StarOverlayOptions } from './render/overlay.js';
