@@ -20,7 +20,7 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions", "-O2", "-O0"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14", "-O2", "-O0"],
-      "cflags_cc": ["-std=c++20", "-fexceptions", "-O3", "-mtune=generic", "-ffp-contract=off"],
+      "cflags_cc": ["-std=c++20", "-fexceptions", "-O3", "-mtune=generic", "-ffp-contract=off", "-fno-trapping-math"],
       "conditions": [
         ["target_arch=='x64'", { "cflags_cc": ["-march=x86-64-v2"] }],
         ["OS=='mac'", {
@@ -28,7 +28,7 @@
             "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
             "CLANG_CXX_LANGUAGE_STANDARD": "c++20",
             "GCC_OPTIMIZATION_LEVEL": "3",
-            "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off"],
+            "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off", "-fno-trapping-math"],
             "MACOSX_DEPLOYMENT_TARGET": "11.0"
           }
         }],

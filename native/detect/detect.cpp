@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "centroid.h"
 #include "flatten.h"
+#include "kernels.h"
 #include "noise.h"
 #include "peaks.h"
 #include "smooth.h"
@@ -219,9 +221,12 @@ DetectStatus detectStars(const float* pixels, int width, int height, const Detec
   smoother.forEachRow([&](int y, const float* row) {
     const size_t base = static_cast<size_t>(y) * width;
     current.clear();
-    for (int x = 0; x < width; ++x) {
-      // Compared in double like the TypeScript twin; the float pre-test only skips the sky.
-      if (row[x] >= levelF && row[x] > level && !mask.isMasked(base + x)) {
+    // The float search only skips the sky (a float just below `level` can round up to it); the
+    // test itself is in double like the TypeScript twin.
+    const float below = std::nextafter(levelF, -std::numeric_limits<float>::infinity());
+    for (int x = kernels::firstAbove(row, 0, width, below); x < width;
+         x = kernels::firstAbove(row, x + 1, width, below)) {
+      if (row[x] > level && !mask.isMasked(base + x)) {
         significant.push_back({static_cast<int64_t>(base) + x, row[x]});
         current.push_back(x);
       }

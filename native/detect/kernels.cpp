@@ -2,6 +2,10 @@
 
 #include <limits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace asterism::kernels {
 
 ASTERISM_VECTOR_CLONES
@@ -39,28 +43,35 @@ void cubic(float* __restrict out, int x0, int n, double k, double v, double b, d
   }
 }
 
-ASTERISM_VECTOR_CLONES
 void finiteMin(const float* __restrict src, int64_t n, float& minValue, int64_t& nonFinite) {
-  // Eight running minima: a single one is a reduction the compiler may not reorder.
-  constexpr int kLanes = 8;
-  float lane[kLanes];
-  int32_t bad[kLanes] = {};
-  for (float& l : lane) l = std::numeric_limits<float>::infinity();
+  const float inf = std::numeric_limits<float>::infinity();
   int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int l = 0; l < kLanes; ++l) {
-      const float v = src[i + l];
-      const bool finite = v - v == 0.0f;
-      bad[l] += finite ? 0 : 1;
-      lane[l] = finite && v < lane[l] ? v : lane[l];
-    }
-  }
-  float m = std::numeric_limits<float>::infinity();
+  float m = inf;
   int64_t count = 0;
-  for (int l = 0; l < kLanes; ++l) {
-    m = lane[l] < m ? lane[l] : m;
-    count += bad[l];
+#if defined(__SSE2__)
+  // The compiler will not vectorise a float minimum (it may not reorder the reduction), so this
+  // one loop is written with SSE2 intrinsics, which every x86-64 CPU has. Non-finite values are
+  // replaced by +inf before the minimum; x - x is 0 exactly for finite x.
+  const __m128 infs = _mm_set1_ps(inf);
+  const __m128 zero = _mm_setzero_ps();
+  __m128 lane = infs;
+  __m128i bad = _mm_setzero_si128();
+  for (; i + 4 <= n; i += 4) {
+    const __m128 v = _mm_loadu_ps(src + i);
+    const __m128 finite = _mm_cmpeq_ps(_mm_sub_ps(v, v), zero);
+    lane = _mm_min_ps(lane, _mm_or_ps(_mm_and_ps(finite, v), _mm_andnot_ps(finite, infs)));
+    // A false comparison is all ones, -1 as an integer: subtracting it counts.
+    bad = _mm_sub_epi32(bad, _mm_castps_si128(_mm_cmpneq_ps(_mm_sub_ps(v, v), zero)));
   }
+  alignas(16) float lanes[4];
+  alignas(16) int32_t counts[4];
+  _mm_store_ps(lanes, lane);
+  _mm_store_si128(reinterpret_cast<__m128i*>(counts), bad);
+  for (int l = 0; l < 4; ++l) {
+    m = lanes[l] < m ? lanes[l] : m;
+    count += counts[l];
+  }
+#endif
   for (; i < n; ++i) {
     const float v = src[i];
     const bool finite = v - v == 0.0f;
@@ -69,6 +80,24 @@ void finiteMin(const float* __restrict src, int64_t n, float& minValue, int64_t&
   }
   minValue = m;
   nonFinite = count;
+}
+
+ASTERISM_VECTOR_CLONES
+int firstAbove(const float* __restrict src, int from, int n, float level) {
+  // Sky rows are scanned 16 values at a time with a branch-free test; only a block holding a
+  // value above the level is searched value by value.
+  constexpr int kBlock = 16;
+  int x = from;
+  while (x + kBlock <= n) {
+    int any = 0;
+    for (int k = 0; k < kBlock; ++k) any |= src[x + k] > level ? 1 : 0;
+    if (any) break;
+    x += kBlock;
+  }
+  for (; x < n; ++x) {
+    if (src[x] > level) return x;
+  }
+  return n;
 }
 
 ASTERISM_VECTOR_CLONES

@@ -1,7 +1,8 @@
 // The innermost loops of detection, kept apart so each can be compiled twice: for the x86-64-v2
 // baseline every build targets, and for AVX2, chosen at load time on CPUs that have it (GCC
 // function multi-versioning). The arithmetic is identical in both; -ffp-contract=off keeps the
-// compiler from fusing multiply-adds, so the TypeScript twin still rounds the same way.
+// compiler from fusing multiply-adds, so the TypeScript twin still rounds the same way, and
+// -fno-trapping-math lets it turn the conditional selects into vector blends.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,9 @@ void cubic(float* out, int x0, int n, double k, double v, double b, double c, do
 
 // Minimum of the finite values and the number of non-finite ones.
 void finiteMin(const float* src, int64_t n, float& minValue, int64_t& nonFinite);
+
+// Smallest x in [from, n) with src[x] > level, or n.
+int firstAbove(const float* src, int from, int n, float level);
 
 // Number of values equal to `value`.
 int64_t countEqual(const float* src, int64_t n, float value);

@@ -28,16 +28,20 @@ RowSmoother::RowSmoother(const PixelMask& mask, const BackgroundGrid& grid, int 
   // Padding keeps rows of power-of-two widths from all mapping to the same cache sets.
   pitch_ = static_cast<size_t>(width) + 16;
   ring_.assign(pitch_ * taps_, 0.0f);
+  slotRow_.assign(static_cast<size_t>(taps_), -1);
   flat_.assign(static_cast<size_t>(width), 0.0f);
 }
 
 void RowSmoother::horizontal(int y, float* dst) {
   flattenRow(mask_, grid_, width_, y, background_, flat_.data());
-  std::fill(dst, dst + width_, 0.0f);
   // One kernel tap at a time over the whole row: sequential memory and no bounds checks in the
-  // inner loop, so it vectorises. Pixels beyond the frame count as 0, the background level.
+  // inner loop, so it vectorises. Pixels beyond the frame count as 0, the background level. The
+  // first tap writes where it reaches (0 + w*v is w*v exactly) and zeros the rest.
   const float* src = flat_.data();
-  for (int j = -radius_; j <= radius_; ++j) {
+  const int reach = std::min(radius_, width_);
+  std::fill(dst, dst + reach, 0.0f);
+  if (width_ > reach) kernels::scale(dst + reach, src, kernel_[0], width_ - reach);
+  for (int j = -radius_ + 1; j <= radius_; ++j) {
     const int x0 = std::max(0, -j);
     const int x1 = std::min(width_, width_ - j);
     if (x1 > x0) kernels::accumulate(dst + x0, src + x0 + j, kernel_[j + radius_], x1 - x0);
@@ -58,9 +62,16 @@ void RowSmoother::combine(int y, float* out) {
 }
 
 void RowSmoother::row(int y, float* out) {
+  // Rows already in the ring are reused: consecutive calls (the noise lattice asks for rows a
+  // few apart) then smooth each row once instead of once per neighbour.
   for (int j = -radius_; j <= radius_; ++j) {
     const int yy = y + j;
-    if (yy >= 0 && yy < height_) horizontal(yy, slot(yy));
+    if (yy < 0 || yy >= height_) continue;
+    const size_t s = static_cast<size_t>(yy % taps_);
+    if (slotRow_[s] != yy) {
+      horizontal(yy, slot(yy));
+      slotRow_[s] = yy;
+    }
   }
   combine(y, out);
 }

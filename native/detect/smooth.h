@@ -25,6 +25,7 @@ class RowSmoother {
   // While visiting row y, recentRow(y - 1) and recentRow(y - 2) are still valid.
   template <typename Visit>
   void forEachRow(Visit visit) {
+    slotRow_.assign(static_cast<size_t>(taps_), -1);  // the ring is overwritten below
     recent_.assign(static_cast<size_t>(width_) * 3, 0.0f);
     for (int y = 0; y < std::min(radius_, height_); ++y) horizontal(y, slot(y));
     for (int y = 0; y < height_; ++y) {
@@ -48,6 +49,7 @@ class RowSmoother {
   int width_, height_, radius_, taps_;
   size_t pitch_;
   std::vector<float> kernel_, ring_, flat_, background_, recent_;
+  std::vector<int> slotRow_;  // image row held by each ring slot, -1 when none (row() only)
 };
 
 }  // namespace asterism
