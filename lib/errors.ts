@@ -20,6 +20,12 @@ export type AsterismErrorCode =
   | 'E_ABORTED'
   /** The work did not finish within the caller's time limit. */
   | 'E_TIMEOUT'
+  /** A sky index file is not one asterism can read: wrong magic, corrupt, inconsistent tables or a bad checksum. */
+  | 'E_INDEX_FORMAT'
+  /** A sky index file ends before the data its header describes. */
+  | 'E_INDEX_TRUNCATED'
+  /** A sky index file was written by a newer (or unknown) version of the format. */
+  | 'E_INDEX_VERSION'
   /** The native addon failed in a way that is not the input's fault. */
   | 'E_NATIVE';
 
