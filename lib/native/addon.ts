@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DetectOptions } from '../detect/types.js';
 
 /** Raw detect result from C++: one Float64Array per column, brightest first. */
 export interface NativeDetectResult {
@@ -30,16 +31,8 @@ export interface NativeDetectStats {
   lowContrast: number;
 }
 
-export interface NativeDetectParams {
-  backgroundBox?: number;
-  psfSigma?: number;
-  threshold?: number;
-  saddle?: number;
-  hotPixelRatio?: number;
-  contrast?: number;
-  apertureRadius?: number;
-  maxStars?: number;
-}
+/** The detection tuning the addon reads: the numeric fields of DetectOptions, nothing else. */
+export type NativeDetectParams = Pick<DetectOptions, 'backgroundBox' | 'psfSigma' | 'threshold' | 'saddle' | 'hotPixelRatio' | 'contrast' | 'apertureRadius' | 'maxStars'>;
 
 /** Raw FITS decode result from C++ (see native/fits/fits.h). */
 export interface NativeFitsResult {
