@@ -415,3 +415,39 @@ export function decodeFitsJs(bytes: Uint8Array, maxPixels: number): NativeFitsRe
   if (typeof maxPixels !== 'number' || !(maxPixels >= 1)) throw new AsterismError('E_INVALID_ARGUMENT', 'maxPixels must be a number >= 1');
   return read(bytes, maxPixels);
 }
+
+/** One HDU's header as the table reader (./fits-table.ts) needs it. */
+export interface FitsHduHeader {
+  /** Cards as [keyword, raw value (strings quoted, '' escapes), comment], END excluded. */
+  cards: [string, string, string][];
+  /** Absolute offset of the data unit (may lie beyond the end of `bytes`). */
+  dataOffset: number;
+  /** Unpadded data-unit length in bytes, from BITPIX, NAXISn, PCOUNT and GCOUNT. */
+  dataBytes: bigint;
+}
+
+/**
+ * Parses the header of HDU `hdu` starting at `start` with the same checks as the image reader:
+ * END within {@link MAX_HEADER_CARDS} cards, text-only cards, valid BITPIX/NAXIS/NAXISn/PCOUNT/GCOUNT.
+ * The data unit is not read and not checked against the input length.
+ *
+ * @throws AsterismError `E_IMAGE_TRUNCATED` (no END before the end of `bytes`), `E_FITS_HEADER`.
+ *
+ * @example
+ * ```ts
+ * const { cards, dataOffset, dataBytes } = readFitsHduHeader(bytes, 0, 0);
+ * ```
+ */
+export function readFitsHduHeader(bytes: Uint8Array, start: number, hdu: number): FitsHduHeader {
+  const header = readHeader(bytes, start, hdu);
+  const keys = indexKeys(header.cards);
+  const g = readGeometry(header.cards, keys, hdu);
+  const randomGroups = hdu === 0 && g.naxis >= 2 && g.axes[0] === 0n && isLogicalTrue(header.cards, keys.groups);
+  const size = dataBytes(g, randomGroups);
+  if (size === null) fail('E_FITS_HEADER', `${headerPrefix(hdu)} declares more than ${MAX_DATA_BYTES} bytes of data`);
+  return {
+    cards: header.cards.map((c) => [c.keyword, rawValue(c), c.comment]),
+    dataOffset: header.dataOffset,
+    dataBytes: size,
+  };
+}
