@@ -7,6 +7,7 @@
         "native/binding/common.cpp",
         "native/binding/detect_binding.cpp",
         "native/binding/fits_binding.cpp",
+        "native/binding/kdtree_binding.cpp",
         "native/detect/centroid.cpp",
         "native/detect/detect.cpp",
         "native/detect/flatten.cpp",
@@ -14,7 +15,8 @@
         "native/detect/noise.cpp",
         "native/detect/peaks.cpp",
         "native/detect/smooth.cpp",
-        "native/fits/fits.cpp"
+        "native/fits/fits.cpp",
+        "native/kdtree/kdtree.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

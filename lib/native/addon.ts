@@ -47,6 +47,33 @@ export interface NativeFitsResult {
   cards: Array<[string, string, string]>;
 }
 
+/** A kd-tree as the addon reads it (see native/kdtree/kdtree.h); the arrays are borrowed per call. */
+export interface NativeKdTree {
+  dim: number;
+  count: number;
+  levels: number;
+  /** count × dim coordinates in tree order. */
+  points: Float64Array;
+  /** Original index of each point in tree order. */
+  ids: Uint32Array;
+  /** Per node (2^levels − 1 of them): dim minima, then dim maxima. */
+  bounds: Float64Array;
+}
+
+/** What kdtreeBuild returns: the tree's arrays, newly allocated and owned by JavaScript. */
+export interface NativeKdTreeBuild {
+  points: Float64Array;
+  ids: Uint32Array;
+  bounds: Float64Array;
+  levels: number;
+}
+
+/** Results of a batch range search: the ids of query i are ids[offsets[i] .. offsets[i + 1]). */
+export interface NativeRangeSearchBatch {
+  ids: Uint32Array;
+  offsets: Uint32Array;
+}
+
 /** The functions the addon exports. */
 export interface NativeAddon {
   abiVersion: number;
@@ -54,6 +81,10 @@ export interface NativeAddon {
   detectSync(pixels: Float32Array, width: number, height: number, params: NativeDetectParams): NativeDetectResult;
   fitsRead(bytes: Uint8Array, maxPixels: number): Promise<NativeFitsResult>;
   fitsReadSync(bytes: Uint8Array, maxPixels: number): NativeFitsResult;
+  kdtreeBuild(points: Float64Array, dim: number, leafSize: number): NativeKdTreeBuild;
+  kdtreeBuildAsync(points: Float64Array, dim: number, leafSize: number): Promise<NativeKdTreeBuild>;
+  kdtreeRangeSearch(tree: NativeKdTree, query: Float64Array, radius: number): Uint32Array;
+  kdtreeRangeSearchBatch(tree: NativeKdTree, queries: Float64Array, radius: number): NativeRangeSearchBatch;
 }
 
 const EXPECTED_ABI = 1;

@@ -8,6 +8,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   asterism::binding::registerDetect(env, exports);
   asterism::binding::registerFits(env, exports);
+  asterism::binding::registerKdtree(env, exports);
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }
