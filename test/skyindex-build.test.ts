@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { buildSubIndex, quadDiameterDeg, selectUniformStars } from '../lib/skyindex/build.js';
+import type { StarCatalog } from '../lib/skyindex/catalog.js';
+import { rangeSearch } from '../lib/skyindex/kdtree.js';
+import { tanProject } from '../lib/sky/tan.js';
+import { midpoint, type Vec3 } from '../lib/sky/vector.js';
+import { quadCode } from '../lib/solve/quad-code.js';
+import { vecToPixel } from '../lib/sky/healpix.js';
+import { createRng } from '../scripts/synth/random.js';
+
+/** Stars uniform on the sphere with a power-law magnitude distribution. */
+function syntheticCatalog(n: number, seed: number): StarCatalog {
+  const rng = createRng(seed);
+  const ra = new Float64Array(n), dec = new Float64Array(n), mag = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    ra[i] = rng.uniform(0, 360);
+    dec[i] = (Math.asin(rng.uniform(-1, 1)) * 180) / Math.PI;
+    mag[i] = 12 - 2.5 * Math.log10(1 + 1000 * rng.next());
+  }
+  return { ra, dec, mag, source: `synthetic(${n}, seed ${seed})`, skippedRows: 0 };
+}
+
+const vec = (p: Float64Array, t: number): Vec3 => [p[3 * t], p[3 * t + 1], p[3 * t + 2]];
+
+describe('sub-index builder', () => {
+  const catalog = syntheticCatalog(30000, 11);
+  const index = buildSubIndex(catalog, { scaleLowerDeg: 8, scaleUpperDeg: 8 * Math.SQRT2, indexId: 7 });
+
+  it('keeps the brightest stars per cell, brightest ranks first', () => {
+    const chosen = selectUniformStars(catalog, 4, 3);
+    const perCell = new Map<number, number[]>();
+    for (const s of chosen) {
+      const cell = vecToPixel(4, [Math.cos((catalog.dec[s] * Math.PI) / 180) * Math.cos((catalog.ra[s] * Math.PI) / 180), Math.cos((catalog.dec[s] * Math.PI) / 180) * Math.sin((catalog.ra[s] * Math.PI) / 180), Math.sin((catalog.dec[s] * Math.PI) / 180)]);
+      perCell.set(cell, [...(perCell.get(cell) ?? []), s]);
+    }
+    expect(perCell.size).toBe(192);
+    for (const members of perCell.values()) expect(members.length).toBe(3);
+    // the first 192 chosen are each cell's brightest
+    const firstRound = new Set(chosen.slice(0, 192));
+    for (const members of perCell.values()) {
+      const brightest = members.reduce((a, b) => (catalog.mag[a] <= catalog.mag[b] ? a : b));
+      expect(firstRound.has(brightest)).toBe(true);
+    }
+  });
+
+  it('places quads with diameters in the scale range over nearly every cell', () => {
+    expect(index.meta.quadCount).toBeGreaterThan(0);
+    expect(index.meta.cellCoverage).toBeGreaterThan(0.97);
+    for (let q = 0; q < index.meta.quadCount; q++) {
+      const d = quadDiameterDeg(index, q);
+      expect(d).toBeGreaterThanOrEqual(8 - 1e-9);
+      expect(d).toBeLessThanOrEqual(8 * Math.SQRT2 + 1e-9);
+    }
+    expect(index.meta.indexId).toBe(7);
+  });
+
+  it('stores each quad with the code its stars give, in (north, east) tangent coordinates', () => {
+    const { dimQuads: k, codeDim } = index.meta;
+    for (let q = 0; q < index.meta.quadCount; q += 7) {
+      const members = Array.from(index.quads.subarray(q * k, q * k + k));
+      const mid = midpoint(vec(index.stars.points, members[0]), vec(index.stars.points, members[1]));
+      const xy: number[] = [];
+      for (const t of members) {
+        const p = tanProject(mid, vec(index.stars.points, t))!;
+        xy.push(p.y, p.x);
+      }
+      const recomputed = quadCode(xy, k)!;
+      expect(recomputed.order.slice(0, 2).sort()).toEqual([0, 1]);
+      for (let z = 0; z < codeDim; z++) expect(index.codes.points[q * codeDim + z]).toBeCloseTo(recomputed.code[z], 9);
+    }
+  });
+
+  it('finds every quad through the code tree by its own code', () => {
+    const { codeDim } = index.meta;
+    for (let q = 0; q < index.meta.quadCount; q += 11) {
+      const hits = rangeSearch(index.codes, index.codes.points.slice(q * codeDim, (q + 1) * codeDim), 1e-9);
+      expect(Array.from(hits)).toContain(q);
+    }
+  });
+
+  it('never uses a star index outside the star list, nor the same star set twice', () => {
+    const k = index.meta.dimQuads;
+    const keys = new Set<string>();
+    for (let q = 0; q < index.meta.quadCount; q++) {
+      const members = Array.from(index.quads.subarray(q * k, q * k + k));
+      for (const t of members) expect(t).toBeLessThan(index.meta.starCount);
+      expect(new Set(members).size).toBe(k);
+      const key = [...members].sort((a, b) => a - b).join(',');
+      expect(keys.has(key)).toBe(false);
+      keys.add(key);
+    }
+  });
+
+  it('refuses bad options and honours an abort signal', () => {
+    expect(() => buildSubIndex(catalog, { scaleLowerDeg: 2, scaleUpperDeg: 1 })).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+    expect(() => buildSubIndex(catalog, { scaleLowerDeg: 1, scaleUpperDeg: 2, dimQuads: 6 as never })).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+    const controller = new AbortController();
+    controller.abort();
+    expect(() => buildSubIndex(catalog, { scaleLowerDeg: 8, scaleUpperDeg: 11, signal: controller.signal })).toThrow(expect.objectContaining({ code: 'E_ABORTED' }));
+  });
+});
