@@ -21,7 +21,7 @@ import { tanProject } from '../sky/tan.js';
 import { angleBetween, angleToChordSq, degToRad, midpoint, radecToVec, radToDeg, type Vec3 } from '../sky/vector.js';
 import { codeDimension, quadCode, type QuadSize } from '../solve/quad-code.js';
 import type { StarCatalog } from './catalog.js';
-import { buildKdTree, rangeSearch, type KdTree } from './kdtree.js';
+import { buildKdTree, DEFAULT_KD_LEAF_SIZE, rangeSearch, type KdTree } from './kdtree.js';
 
 /** Options of {@link buildSubIndex}. Angles in degrees. */
 export interface BuildSubIndexOptions {
@@ -60,6 +60,8 @@ export interface SubIndexMeta {
   maxStarUse: number;
   starCount: number;
   quadCount: number;
+  /** Points per kd-tree leaf the trees were built with. */
+  kdLeafSize: number;
   /** Quad cells that received at least one quad, as a fraction of all cells. */
   cellCoverage: number;
   catalog: { source: string; stars: number; magLimit: number };
@@ -252,6 +254,7 @@ export function buildSubIndex(catalog: StarCatalog, options: BuildSubIndexOption
       maxStarUse: o.maxStarUse,
       starCount: m,
       quadCount,
+      kdLeafSize: DEFAULT_KD_LEAF_SIZE,
       cellCoverage: covered / cells,
       catalog: { source: catalog.source, stars: catalog.ra.length, magLimit },
     },

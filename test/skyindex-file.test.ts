@@ -1,0 +1,58 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildSubIndex } from '../lib/skyindex/build.js';
+import { writeContainer, readContainer } from '../lib/skyindex/container.js';
+import { rangeSearch } from '../lib/skyindex/kdtree.js';
+import { loadSubIndex, readSubIndex, writeSubIndex } from '../lib/skyindex/subindex-file.js';
+import { createRng } from '../scripts/synth/random.js';
+
+function catalog(n: number, seed: number) {
+  const rng = createRng(seed);
+  const ra = new Float64Array(n), dec = new Float64Array(n), mag = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    ra[i] = rng.uniform(0, 360);
+    dec[i] = (Math.asin(rng.uniform(-1, 1)) * 180) / Math.PI;
+    mag[i] = rng.uniform(2, 12);
+  }
+  return { ra, dec, mag, source: 'synthetic', skippedRows: 0 };
+}
+
+describe('sub-index files', () => {
+  const built = buildSubIndex(catalog(20000, 3), { scaleLowerDeg: 10, scaleUpperDeg: 14, indexId: 42 });
+  const bytes = writeSubIndex(built);
+
+  it('round-trip: same metadata and arrays, searchable in place', async () => {
+    const back = readSubIndex(bytes);
+    expect(back.meta).toEqual(built.meta);
+    expect(Array.from(back.quads)).toEqual(Array.from(built.quads));
+    expect(Array.from(back.codes.points)).toEqual(Array.from(built.codes.points));
+    expect(Array.from(back.stars.points)).toEqual(Array.from(built.stars.points));
+    expect(back.codes.points.buffer).toBe(bytes.buffer);
+    const q = 5;
+    const code = back.codes.points.slice(q * back.meta.codeDim, (q + 1) * back.meta.codeDim);
+    expect(Array.from(rangeSearch(back.codes, code, 1e-9))).toContain(q);
+    const dir = mkdtempSync(join(tmpdir(), 'asterism-idx-'));
+    writeFileSync(join(dir, 'a.idx'), bytes);
+    expect((await loadSubIndex(join(dir, 'a.idx'))).meta.indexId).toBe(42);
+    await expect(loadSubIndex(join(dir, 'missing.idx'))).rejects.toMatchObject({ code: 'E_IO' });
+  });
+
+  it('refuses corrupt, truncated and inconsistent files', () => {
+    expect(() => readSubIndex(bytes.subarray(0, bytes.length - 100))).toThrow(expect.objectContaining({ code: 'E_INDEX_TRUNCATED' }));
+    const flipped = bytes.slice();
+    flipped[bytes.length - 1000] ^= 1;
+    expect(() => readSubIndex(flipped)).toThrow(expect.objectContaining({ code: 'E_INDEX_FORMAT' }));
+    // A well-formed container whose contents disagree with its metadata.
+    const { meta, sections } = readContainer<Record<string, unknown>>(bytes);
+    const tamper = (m: Record<string, unknown>, s: Record<string, unknown> = {}) => writeContainer({ meta: { ...meta, ...m }, sections: { ...sections, ...s } as never });
+    expect(() => readSubIndex(tamper({ quadCount: (meta.quadCount as number) + 1 }))).toThrow(expect.objectContaining({ code: 'E_INDEX_FORMAT' }));
+    expect(() => readSubIndex(tamper({ kind: 'something else' }))).toThrow(expect.objectContaining({ code: 'E_INDEX_FORMAT' }));
+    expect(() => readSubIndex(tamper({ layoutVersion: 99 }))).toThrow(expect.objectContaining({ code: 'E_INDEX_VERSION' }));
+    const quads = Uint32Array.from(sections.quads as Uint32Array);
+    quads[3] = 10 ** 9;
+    expect(() => readSubIndex(tamper({}, { quads }))).toThrow(expect.objectContaining({ code: 'E_INDEX_FORMAT', message: expect.stringContaining('names star') }));
+    expect(() => readSubIndex(tamper({}, { starMags: new Float32Array(3) }))).toThrow(expect.objectContaining({ code: 'E_INDEX_FORMAT' }));
+  });
+});
