@@ -126,6 +126,24 @@ TEST(finds_bright_stars_on_gradient_background) {
   }
 }
 
+TEST(vignetting_and_steep_gradient_give_no_false_stars) {
+  // Sky 1500 ADU at the centre, falling by 800 ADU towards the corners (an uncalibrated frame's
+  // vignetting) on a 3 ADU/px tilt, with noise 10: the background cells cannot follow the curve
+  // exactly, and star-contaminated medians in steep cells are biased; neither may become a star.
+  Rng rng(14);
+  Frame f(320, 240);
+  for (int y = 0; y < f.height; ++y) {
+    for (int x = 0; x < f.width; ++x) {
+      const double dx = (x - 160.0) / 160.0, dy = (y - 120.0) / 120.0;
+      f.at(x, y) = static_cast<float>(1500 + 3.0 * x - 1.5 * y - 400 * (dx * dx + dy * dy));
+    }
+  }
+  const auto truth = scatterStars(rng, f.width, f.height, 25, 10, 20, 2e4, 1e5);
+  for (const TrueStar& s : truth) addStar(f, s.x, s.y, s.flux, kPsfSigma);
+  addNoise(f, rng, 10.0);
+  checkFindsExactly(detect(f, paramsFor(kPsfSigma)), truth, 0.1);
+}
+
 TEST(faint_stars_found_with_snr_reported) {
   Rng rng(3);
   Frame f(256, 256, 500.0f);
