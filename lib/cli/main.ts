@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isAsterismError } from '../errors.js';
 import { detectCommand } from './commands/detect.js';
+import { indexCommand } from './commands/index.js';
 
 /** Exit statuses, documented in `asterism --help`. */
 export const EXIT = {
@@ -60,6 +61,8 @@ export interface OptionSpec {
 export interface PositionalSpec {
   name: string;
   description: string;
+  /** The last positional may take one or more values (`<file>...`). */
+  variadic?: boolean;
 }
 
 /** A number option's accepted range, checked by {@link CommandArgs.number}. */
@@ -92,12 +95,17 @@ export interface Command {
   /** Keyed by long name without dashes (`max-stars`); `--help` is added to every command. */
   options: Record<string, OptionSpec>;
   examples?: string[];
+  /**
+   * A command grouping actions (`asterism index info …`): the first argument picks one, whose
+   * `name` is the full phrase (`index info`). Such a command's own `run` is never called.
+   */
+  actions?: readonly Command[];
   /** Does the work and returns the exit status ({@link EXIT}). Throw AsterismError for bad input. */
   run(args: CommandArgs, context: CommandContext): Promise<number>;
 }
 
 /** Every subcommand, in the order `asterism --help` lists them. */
-export const commands: readonly Command[] = [detectCommand];
+export const commands: readonly Command[] = [detectCommand, indexCommand];
 
 /** A mistake on the command line: printed with a pointer to the help, exit status 2. */
 class UsageError extends Error {
@@ -189,7 +197,22 @@ function commandOptions(command: Command): Record<string, OptionSpec> {
 }
 
 function commandHelp(command: Command): string {
-  const positionals = command.positionals.map((p) => `<${p.name}>`).join(' ');
+  const positionals = command.positionals.map((p) => `<${p.name}>${p.variadic ? '...' : ''}`).join(' ');
+  if (command.actions) {
+    return [
+      `Usage: asterism ${command.name} <action> [options]`,
+      '       asterism ' + command.name + ' <action> --help',
+      '',
+      wrap(command.description, 0),
+      '',
+      'Actions:',
+      table(command.actions.map((a) => [a.name.slice(command.name.length + 1), a.summary])),
+      '',
+      'Exit status:',
+      EXIT_HELP,
+      '',
+    ].join('\n');
+  }
   const parts = [
     `Usage: asterism ${command.name}${positionals ? ` ${positionals}` : ''} [options]`,
     '',
@@ -255,6 +278,16 @@ function findCommand(name: string): Command {
   return command;
 }
 
+/** Picks the action of a command with actions from the first argument; returns the command and the rest. */
+function findAction(command: Command, args: string[]): { command: Command; args: string[] } {
+  const actions = command.actions;
+  if (!actions || args.length === 0 || args[0].startsWith('-')) return { command, args };
+  const names = actions.map((a) => a.name.slice(command.name.length + 1));
+  const at = names.indexOf(args[0]);
+  if (at < 0) throw new UsageError(`unknown action '${args[0]}' (actions: ${names.join(', ')})`, command.name);
+  return { command: actions[at], args: args.slice(1) };
+}
+
 /** Prints an error and picks the exit status: usage and input errors 2, bugs 3, Ctrl-C 130. */
 function report(e: unknown, stderr: OutputStream): number {
   if (e instanceof UsageError) {
@@ -306,14 +339,16 @@ export async function main(argv: string[], io: CliIO = {}): Promise<number> {
     }
     // `asterism help detect` and `asterism --help detect` mean `asterism detect --help`.
     if (first === 'help') return help(rest, stdout);
-    const command = findCommand(first);
-    const { values, positionals } = parse(rest, commandOptions(command), true, command.name);
+    const { command, args } = findAction(findCommand(first), rest);
+    const { values, positionals } = parse(args, commandOptions(command), true, command.name);
     if (values.help) {
       stdout.write(commandHelp(command));
       return EXIT.ok;
     }
+    if (command.actions) throw new UsageError(`missing action (actions: ${command.actions.map((a) => a.name.slice(command.name.length + 1)).join(', ')})`, command.name);
     const expected = command.positionals.length;
-    if (positionals.length !== expected) {
+    const variadic = command.positionals.at(-1)?.variadic === true;
+    if (variadic ? positionals.length < expected : positionals.length !== expected) {
       const names = command.positionals.map((p) => `<${p.name}>`).join(' ');
       throw new UsageError(positionals.length < expected ? `missing ${names.split(' ').slice(positionals.length).join(' ')}` : `expected ${expected ? names : 'no arguments'}, got ${positionals.length} arguments`, command.name);
     }
@@ -324,8 +359,13 @@ export async function main(argv: string[], io: CliIO = {}): Promise<number> {
 }
 
 function help(names: string[], stdout: OutputStream): number {
-  if (names.length > 1) throw new UsageError('help takes at most one command name');
-  stdout.write(names.length ? commandHelp(findCommand(names[0])) : mainHelp());
+  if (names.length === 0) {
+    stdout.write(mainHelp());
+    return EXIT.ok;
+  }
+  const command = findCommand(names[0]);
+  if (names.length > (command.actions ? 2 : 1)) throw new UsageError(command.actions ? 'help takes at most a command name and an action' : 'help takes at most one command name');
+  stdout.write(commandHelp(findAction(command, names.slice(1)).command));
   return EXIT.ok;
 }
 

@@ -1,0 +1,130 @@
+/**
+ * `asterism index build|info` as a user runs them: node bin/asterism.js in a child process,
+ * compiled first when dist/ is stale (as in cli.test.ts).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../scripts/synth/random.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'bin', 'asterism.js');
+const compiledMain = join(root, 'dist', 'lib', 'cli', 'main.js');
+const dir = mkdtempSync(join(tmpdir(), 'asterism-cli-index-'));
+
+function newestSource(path: string): number {
+  const info = statSync(path);
+  if (!info.isDirectory()) return path.endsWith('.ts') || path.endsWith('.json') ? info.mtimeMs : 0;
+  return Math.max(0, ...readdirSync(path).map((name) => newestSource(join(path, name))));
+}
+
+function buildIfStale(): void {
+  const sources = Math.max(newestSource(join(root, 'lib')), ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(join(root, f)).mtimeMs));
+  if (existsSync(compiledMain) && statSync(compiledMain).mtimeMs >= sources) return;
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, encoding: 'utf8' });
+  if (!existsSync(compiledMain) || statSync(compiledMain).mtimeMs < sources) throw new Error(`building the CLI failed:\n${result.stdout}${result.stderr}`);
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function asterism(args: string[]): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: dir });
+    let stdout = '', stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** 8000 stars uniform on the sphere, as a CSV with the column names Tycho-2 extracts use. */
+function writeCatalog(path: string): void {
+  const rng = createRng(21);
+  const lines = ['RAJ2000,DEJ2000,VTmag'];
+  for (let i = 0; i < 8000; i++) {
+    const dec = (Math.asin(rng.uniform(-1, 1)) * 180) / Math.PI;
+    lines.push(`${rng.uniform(0, 360).toFixed(5)},${dec.toFixed(5)},${(12 - 2.5 * Math.log10(1 + 1000 * rng.next())).toFixed(2)}`);
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`);
+}
+
+beforeAll(() => {
+  buildIfStale();
+  writeCatalog(join(dir, 'stars.csv'));
+}, 300_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('asterism index', () => {
+  it('builds a series of sub-indices and describes them', async () => {
+    const out = join(dir, 'indexes');
+    const build = await asterism(['index', 'build', '--catalog', 'stars.csv', '--scale-min', '10', '--scale-max', '20', '--out', out]);
+    expect(build.code, build.stderr).toBe(0);
+    const files = readdirSync(out).sort();
+    // 10 → 14.1 → 20: two steps of √2.
+    expect(files).toEqual(['asterism-00-600-849arcmin.idx', 'asterism-01-849-1200arcmin.idx']);
+    expect(build.stdout).toMatch(/8000 stars read/);
+    for (const f of files) expect(build.stdout).toContain(f);
+
+    const info = await asterism(['index', 'info', out, '--json']);
+    expect(info.code, info.stderr).toBe(0);
+    const described = JSON.parse(info.stdout) as Array<{ path: string; format: string; quadDiameterArcmin: { low: number; high: number }; imageWidthArcmin: { low: number; high: number }; quads: number; dimQuads: number }>;
+    expect(described.map((d) => d.format)).toEqual(['asterism', 'asterism']);
+    expect(described[0].quadDiameterArcmin.low).toBeCloseTo(600, 6);
+    expect(described[1].quadDiameterArcmin.high).toBeCloseTo(1200, 6);
+    expect(described[1].imageWidthArcmin.high).toBeCloseTo(12000, 6);
+    for (const d of described) {
+      expect(d.quads).toBeGreaterThan(0);
+      expect(d.dimQuads).toBe(4);
+    }
+
+    const text = await asterism(['index', 'info', join(out, files[0])]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/quad diameters 600–849 arcmin/);
+  }, 120_000);
+
+  it('prints help for the group and each action', async () => {
+    const group = await asterism(['index', '--help']);
+    expect(group.code).toBe(0);
+    expect(group.stdout).toMatch(/info/);
+    expect(group.stdout).toMatch(/build/);
+    for (const args of [['index', 'build', '--help'], ['help', 'index', 'build']]) {
+      const r = await asterism(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Usage: asterism index build/);
+      expect(r.stdout).toMatch(/--scale-min/);
+    }
+    const main = await asterism(['--help']);
+    expect(main.stdout).toMatch(/index/);
+  });
+
+  it('exits 2 on usage errors', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['index'], /missing action/],
+      [['index', 'frobnicate'], /unknown action 'frobnicate'/],
+      [['index', 'info'], /missing <file\|dir>/],
+      [['index', 'info', join(dir, 'nowhere')], /E_IO/],
+      [['index', 'info', join(dir, 'stars.csv')], /E_INDEX_FORMAT/],
+      [['index', 'build', '--catalog', 'stars.csv'], /--scale-min/],
+      [['index', 'build', '--catalog', 'stars.csv', '--scale-min', 'x', '--scale-max', '2', '--out', 'o'], /--scale-min expects a number/],
+      [['index', 'build', '--catalog', 'stars.csv', '--scale-min', '3', '--scale-max', '2', '--out', 'o'], /must be larger/],
+      [['index', 'build', '--bogus'], /unknown option --bogus/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await asterism(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe('');
+    }
+  });
+});
