@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSubIndex, quadDiameterDeg, selectUniformStars } from '../lib/skyindex/build.js';
+import { buildSubIndex, buildSubIndexAsync, quadDiameterDeg, selectUniformStars } from '../lib/skyindex/build.js';
 import type { StarCatalog } from '../lib/skyindex/catalog.js';
 import { rangeSearch } from '../lib/skyindex/kdtree.js';
 import { tanProject } from '../lib/sky/tan.js';
@@ -89,6 +89,15 @@ describe('sub-index builder', () => {
       expect(keys.has(key)).toBe(false);
       keys.add(key);
     }
+  });
+
+  it('builds the same sub-index asynchronously, and stops when aborted mid-way', async () => {
+    const again = await buildSubIndexAsync(catalog, { scaleLowerDeg: 8, scaleUpperDeg: 8 * Math.SQRT2, indexId: 7 });
+    expect(Array.from(again.quads)).toEqual(Array.from(index.quads));
+    const controller = new AbortController();
+    const big = buildSubIndexAsync(catalog, { scaleLowerDeg: 2, scaleUpperDeg: 2.8, signal: controller.signal });
+    setTimeout(() => controller.abort(), 30);
+    await expect(big).rejects.toMatchObject({ code: 'E_ABORTED' });
   });
 
   it('refuses bad options and honours an abort signal', () => {

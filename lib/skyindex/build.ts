@@ -121,8 +121,35 @@ export function selectUniformStars(catalog: StarCatalog, nside: number, perCell:
   return chosen.map((c) => c.star);
 }
 
-/** Builds one sub-index in memory. Write it with writeSubIndex (./subindex-file.ts). */
+/**
+ * Builds one sub-index in memory, synchronously. Write it with writeSubIndex
+ * (./subindex-file.ts). Long builds should use {@link buildSubIndexAsync}, which lets the
+ * event loop (and so an AbortSignal fired from a timer or Ctrl-C) run between steps.
+ */
 export function buildSubIndex(catalog: StarCatalog, options: BuildSubIndexOptions): SubIndex {
+  const steps = subIndexSteps(catalog, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Same as {@link buildSubIndex}, yielding to the event loop about every 20 ms. */
+export async function buildSubIndexAsync(catalog: StarCatalog, options: BuildSubIndexOptions): Promise<SubIndex> {
+  const steps = subIndexSteps(catalog, options);
+  let since = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - since > 20) {
+      await new Promise((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+  }
+}
+
+/** The build as a generator: it yields between units of work and returns the sub-index. */
+function* subIndexSteps(catalog: StarCatalog, options: BuildSubIndexOptions): Generator<void, SubIndex> {
   const o = checkOptions(options);
   const progress = options.onProgress ?? (() => {});
   const aborted = () => {
@@ -135,12 +162,14 @@ export function buildSubIndex(catalog: StarCatalog, options: BuildSubIndexOption
 
   progress(0, 'selecting stars');
   const selected = selectUniformStars(catalog, starNside, o.starsPerCell);
+  yield;
   const m = selected.length;
   const vectors = new Float64Array(3 * m);
   selected.forEach((star, i) => vectors.set(radecToVec(catalog.ra[star], catalog.dec[star]), 3 * i));
   aborted();
   progress(0.05, 'building the star tree');
   const stars = buildKdTree(vectors, 3);
+  yield;
   // treeIndexOf[selection position] = position in tree order; brightness rank = selection position.
   const treeIndexOf = new Uint32Array(m);
   for (let t = 0; t < m; t++) treeIndexOf[stars.ids[t]] = t;
@@ -217,7 +246,8 @@ export function buildSubIndex(catalog: StarCatalog, options: BuildSubIndexOption
   for (let pass = 0; pass <= o.passes; pass++) {
     const finalPass = pass === o.passes;
     for (let cell = 0; cell < cells; cell++, visits++) {
-      if ((visits & 0x3ff) === 0) {
+      if ((visits & 0xff) === 0) {
+        yield;
         aborted();
         progress(0.1 + 0.8 * (visits / totalVisits), finalPass ? 'filling empty cells' : `placing quads, pass ${pass + 1} of ${o.passes}`);
       }

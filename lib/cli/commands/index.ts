@@ -86,7 +86,7 @@ async function runBuild(args: CommandArgs, { stdout, stderr, signal }: CommandCo
   if (scaleMax! > 60) throw new AsterismError('E_INVALID_ARGUMENT', `--scale-max must be at most 60 degrees, got ${scaleMax}`);
   const series = scaleSeries(scaleMin!, scaleMax!);
 
-  const [{ readCsvCatalog }, { buildSubIndex }, { writeSubIndex }] = await Promise.all([
+  const [{ readCsvCatalog }, { buildSubIndexAsync }, { writeSubIndex }] = await Promise.all([
     import('../../skyindex/catalog.js'),
     import('../../skyindex/build.js'),
     import('../../skyindex/subindex-file.js'),
@@ -102,7 +102,7 @@ async function runBuild(args: CommandArgs, { stdout, stderr, signal }: CommandCo
   try {
     for (const [i, [lo, hi]] of series.entries()) {
       const label = `sub-index ${i + 1} of ${series.length} (${arcmin(lo)}–${arcmin(hi)} arcmin)`;
-      const index = buildSubIndex(catalog, {
+      const index = await buildSubIndexAsync(catalog, {
         scaleLowerDeg: lo, scaleUpperDeg: hi, dimQuads, starsPerCell, passes, indexId: i, signal,
         onProgress: (f, stage) => bar.update((i + f) / series.length, `${label}: ${stage}`),
       });
@@ -113,8 +113,6 @@ async function runBuild(args: CommandArgs, { stdout, stderr, signal }: CommandCo
         throw new AsterismError('E_IO', `cannot write ${path}: ${(e as Error).message}`, { cause: e });
       }
       written.push(`${path}: ${index.meta.starCount} stars, ${index.meta.quadCount} quads, ${(index.meta.cellCoverage * 100).toFixed(1)}% of cells covered`);
-      // Lets a Ctrl-C that arrived during the (synchronous) build reach the signal.
-      await new Promise((resolve) => setImmediate(resolve));
       if (signal.aborted) throw new AsterismError('E_ABORTED', 'building the index was aborted');
     }
   } finally {
