@@ -108,3 +108,25 @@ describe('sub-index builder', () => {
     expect(() => buildSubIndex(catalog, { scaleLowerDeg: 8, scaleUpperDeg: 11, signal: controller.signal })).toThrow(expect.objectContaining({ code: 'E_ABORTED' }));
   });
 });
+
+describe('index series', () => {
+  it('splits a diameter range into steps of √2, the last ending at the maximum', async () => {
+    const { indexScaleSeries } = await import('../lib/skyindex/build.js');
+    const series = indexScaleSeries(1, 8);
+    expect(series.length).toBe(6);
+    expect(series[0][0]).toBe(1);
+    expect(series[series.length - 1][1]).toBe(8);
+    for (let i = 1; i < series.length; i++) expect(series[i][0]).toBeCloseTo(series[i - 1][1], 12);
+    expect(() => indexScaleSeries(2, 1)).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+  });
+
+  it('buildIndex builds one sub-index per step, numbered in order', async () => {
+    const { buildIndex } = await import('../lib/skyindex/build.js');
+    const fractions: number[] = [];
+    const built = await buildIndex(syntheticCatalog(8000, 5), { scaleMinDeg: 12, scaleMaxDeg: 24, onProgress: (f) => fractions.push(f) });
+    expect(built.map((b) => b.meta.indexId)).toEqual([0, 1]);
+    expect(built[1].meta.scaleUpperDeg).toBe(24);
+    expect(Math.max(...fractions)).toBeLessThanOrEqual(1);
+    for (let i = 1; i < fractions.length; i++) expect(fractions[i]).toBeGreaterThanOrEqual(fractions[i - 1]);
+  });
+});

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AsterismError } from '../lib/errors.js';
 import { buildSubIndex } from '../lib/skyindex/build.js';
 import type { StarCatalog } from '../lib/skyindex/catalog.js';
-import { loadIndexSet, type IndexSetEntry } from '../lib/skyindex/index-set.js';
+import { loadIndex, type IndexSetEntry } from '../lib/skyindex/index-set.js';
 import { rangeSearch } from '../lib/skyindex/kdtree.js';
 import { writeSubIndex } from '../lib/skyindex/subindex-file.js';
 import { createRng } from '../scripts/synth/random.js';
@@ -42,7 +42,7 @@ function expectQuadsFindThemselves(entry: IndexSetEntry, sample: number[]): void
   }
 }
 
-describe('loadIndexSet', () => {
+describe('loadIndex', () => {
   const catalog = syntheticCatalog(20000, 5);
   const small = buildSubIndex(catalog, { scaleLowerDeg: 8, scaleUpperDeg: 11, indexId: 1 });
   const large = buildSubIndex(catalog, { scaleLowerDeg: 11, scaleUpperDeg: 16, indexId: 2 });
@@ -53,7 +53,7 @@ describe('loadIndexSet', () => {
   writeFileSync(join(asterismDir, 'notes.txt'), 'not an index, and ignored: wrong extension');
 
   it('loads every .idx of a directory, in name order', async () => {
-    const set = await loadIndexSet(asterismDir);
+    const set = await loadIndex(asterismDir);
     expect(set.subIndices.map((e) => e.format)).toEqual(['asterism', 'asterism']);
     expect(set.subIndices.map((e) => e.index.meta.indexId)).toEqual([1, 2]);
     expect(set.subIndices[0].index.meta.quadCount).toBe(small.meta.quadCount);
@@ -62,7 +62,7 @@ describe('loadIndexSet', () => {
   });
 
   it('selects sub-indices by image width: quads from 0.1 to 1 times the width', async () => {
-    const set = await loadIndexSet(asterismDir);
+    const set = await loadIndex(asterismDir);
     const ids = (lo: number, hi: number) => set.select(lo, hi).map((e) => e.index.meta.indexId);
     expect(ids(9, 9)).toEqual([1]); // only the 8–11° quads fit in a 9° image
     expect(ids(12, 12)).toEqual([1, 2]);
@@ -87,7 +87,7 @@ describe('loadIndexSet', () => {
     const anetPath = join(dir, 'index-fixture.fits');
     writeFileSync(anetPath, fixture.bytes);
 
-    const set = await loadIndexSet([anetPath, join(asterismDir, 'a-small.idx')]);
+    const set = await loadIndex([anetPath, join(asterismDir, 'a-small.idx')]);
     expect(set.subIndices.map((e) => e.format)).toEqual(['astrometry.net', 'asterism']);
     const entry = set.subIndices[0];
     const m = entry.index.meta;
@@ -105,7 +105,7 @@ describe('loadIndexSet', () => {
 
   const debian = '/usr/share/astrometry/index-tycho2-12.littleendian.fits';
   it.skipIf(!existsSync(debian))('reads the Debian Tycho-2 index 12 and finds its quads by their codes', async () => {
-    const set = await loadIndexSet(debian);
+    const set = await loadIndex(debian);
     const entry = set.subIndices[0];
     expect(entry.format).toBe('astrometry.net');
     expect(entry.index.meta.quadCount).toBeGreaterThan(1000);
@@ -116,17 +116,17 @@ describe('loadIndexSet', () => {
   });
 
   it('reports missing paths, foreign files and empty directories', async () => {
-    await expectCode(loadIndexSet(join(dir, 'nope.idx')), 'E_IO');
+    await expectCode(loadIndex(join(dir, 'nope.idx')), 'E_IO');
     const foreign = join(dir, 'foreign.idx');
     writeFileSync(foreign, 'hello, this is text');
-    await expectCode(loadIndexSet(foreign), 'E_INDEX_FORMAT', /foreign\.idx/);
+    await expectCode(loadIndex(foreign), 'E_INDEX_FORMAT', /foreign\.idx/);
     const notIndex = join(dir, 'image.fits');
     writeFileSync(notIndex, `${'SIMPLE  =                    T'.padEnd(80)}${'END'.padEnd(80)}`.padEnd(2880));
-    await expectCode(loadIndexSet(notIndex), 'E_INDEX_FORMAT', /image\.fits/);
+    await expectCode(loadIndex(notIndex), 'E_INDEX_FORMAT', /image\.fits/);
     const empty = join(dir, 'empty');
     mkdirSync(empty);
-    await expectCode(loadIndexSet(empty), 'E_INVALID_ARGUMENT', /no index files/);
+    await expectCode(loadIndex(empty), 'E_INVALID_ARGUMENT', /no index files/);
     const aborted = AbortSignal.abort();
-    await expectCode(loadIndexSet(asterismDir, { signal: aborted }), 'E_ABORTED');
+    await expectCode(loadIndex(asterismDir, { signal: aborted }), 'E_ABORTED');
   });
 });

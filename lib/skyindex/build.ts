@@ -309,3 +309,52 @@ export function quadDiameterDeg(index: SubIndex, q: number): number {
   const a = index.quads[q * k], b = index.quads[q * k + 1];
   return radToDeg(angleBetween([p[3 * a], p[3 * a + 1], p[3 * a + 2]], [p[3 * b], p[3 * b + 1], p[3 * b + 2]]));
 }
+
+/** Ratio of the largest to the smallest quad diameter of one sub-index (the paper's √2). */
+export const SUBINDEX_SCALE_STEP = Math.SQRT2;
+
+/** The quad-diameter ranges of an index series, degrees: steps of √2 from `minDeg`, the last ending at `maxDeg`. */
+export function indexScaleSeries(minDeg: number, maxDeg: number): Array<[number, number]> {
+  if (!(minDeg > 0 && maxDeg > minDeg)) throw new AsterismError('E_INVALID_ARGUMENT', `need 0 < minDeg < maxDeg, got ${minDeg}, ${maxDeg}`);
+  const ranges: Array<[number, number]> = [];
+  // A sliver shorter than 1 % of a step is merged into the previous range rather than built alone.
+  for (let lo = minDeg; lo < maxDeg * 0.999; lo *= SUBINDEX_SCALE_STEP) {
+    const hi = lo * SUBINDEX_SCALE_STEP >= maxDeg * 0.99 ? maxDeg : lo * SUBINDEX_SCALE_STEP;
+    ranges.push([lo, hi]);
+    if (hi === maxDeg) break;
+  }
+  return ranges;
+}
+
+/** Options of {@link buildIndex}: those of {@link buildSubIndexAsync} with a diameter range for the whole series. */
+export interface BuildIndexOptions extends Omit<BuildSubIndexOptions, 'scaleLowerDeg' | 'scaleUpperDeg' | 'indexId'> {
+  /** Smallest quad diameter of the series, degrees. */
+  scaleMinDeg: number;
+  /** Largest quad diameter of the series, degrees. */
+  scaleMaxDeg: number;
+}
+
+/**
+ * Builds the series of sub-indices that together cover quad diameters from `scaleMinDeg` to
+ * `scaleMaxDeg` (each spanning a factor √2), numbered from 0. Save each with writeSubIndex.
+ *
+ * @example
+ * ```ts
+ * const catalog = await readCsvCatalog('gaia-bright.csv');
+ * const subIndices = await buildIndex(catalog, { scaleMinDeg: 0.5, scaleMaxDeg: 8 });
+ * ```
+ */
+export async function buildIndex(catalog: StarCatalog, options: BuildIndexOptions): Promise<SubIndex[]> {
+  const series = indexScaleSeries(options.scaleMinDeg, options.scaleMaxDeg);
+  const out: SubIndex[] = [];
+  for (const [i, [lo, hi]] of series.entries()) {
+    out.push(await buildSubIndexAsync(catalog, {
+      ...options,
+      scaleLowerDeg: lo,
+      scaleUpperDeg: hi,
+      indexId: i,
+      onProgress: options.onProgress && ((f, stage) => options.onProgress!((i + f) / series.length, `sub-index ${i + 1} of ${series.length}: ${stage}`)),
+    }));
+  }
+  return out;
+}

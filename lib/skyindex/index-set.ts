@@ -48,7 +48,7 @@ export interface IndexSetEntry {
   healpix?: { pixel: number; nside: number };
 }
 
-/** Sub-indices loaded by {@link loadIndexSet}. */
+/** Sub-indices loaded by {@link loadIndex}. */
 export interface IndexSet {
   /** In the order the paths were given; a directory's files sorted by name. */
   subIndices: IndexSetEntry[];
@@ -61,8 +61,8 @@ export interface IndexSet {
   select(widthDegLow: number, widthDegHigh: number): IndexSetEntry[];
 }
 
-/** Options of {@link loadIndexSet}. */
-export interface LoadIndexSetOptions {
+/** Options of {@link loadIndex}. */
+export interface LoadIndexOptions {
   signal?: AbortSignal;
 }
 
@@ -163,16 +163,16 @@ async function indexFilesIn(dir: string): Promise<string[]> {
  *
  * @example
  * ```ts
- * const set = await loadIndexSet(['indexes/', '/usr/share/astrometry/index-tycho2-12.littleendian.fits']);
+ * const set = await loadIndex(['indexes/', '/usr/share/astrometry/index-tycho2-12.littleendian.fits']);
  * for (const { path, index } of set.select(0.5, 2)) console.log(path, index.meta.quadCount);
  * ```
  * @throws AsterismError `E_IO` for a missing or unreadable path, `E_INDEX_FORMAT` for a file of
  *   neither kind (or a corrupt one), `E_INVALID_ARGUMENT` for a directory without index files,
  *   `E_ABORTED`.
  */
-export async function loadIndexSet(paths: string[] | string, options: LoadIndexSetOptions = {}): Promise<IndexSet> {
+export async function loadIndex(paths: string[] | string, options: LoadIndexOptions = {}): Promise<IndexSet> {
   const list = typeof paths === 'string' ? [paths] : paths;
-  if (list.length === 0) throw new AsterismError('E_INVALID_ARGUMENT', 'loadIndexSet needs at least one path');
+  if (list.length === 0) throw new AsterismError('E_INVALID_ARGUMENT', 'loadIndex needs at least one path');
   const aborted = () => {
     if (options.signal?.aborted) throw new AsterismError('E_ABORTED', 'loading the indexes was aborted');
   };

@@ -7,7 +7,6 @@ import type { Command, CommandArgs, CommandContext } from '../main.js';
 import { createProgressBar } from '../progress.js';
 
 /** Ratio between the largest and smallest quad diameter of one sub-index (Lang et al. 2010). */
-const SCALE_STEP = Math.SQRT2;
 
 function arcmin(deg: number): string {
   const v = deg * 60;
@@ -51,24 +50,12 @@ function infoText(d: ReturnType<typeof describe>): string {
 }
 
 async function runInfo(args: CommandArgs, { stdout, signal }: CommandContext): Promise<number> {
-  const { loadIndexSet, servedWidthsDeg } = await import('../../skyindex/index-set.js');
-  const set = await loadIndexSet(args.positionals, { signal });
+  const { loadIndex, servedWidthsDeg } = await import('../../skyindex/index-set.js');
+  const set = await loadIndex(args.positionals, { signal });
   const described = set.subIndices.map((e) => describe(e, servedWidthsDeg(e.index).high));
   if (args.flag('json')) stdout.write(`${JSON.stringify(described)}\n`);
   else stdout.write(`${described.map(infoText).join('\n\n')}\n`);
   return 0;
-}
-
-/** The quad-diameter ranges of the series, degrees: steps of √2 from `min`, the last one ending at `max`. */
-export function scaleSeries(minDeg: number, maxDeg: number): Array<[number, number]> {
-  const ranges: Array<[number, number]> = [];
-  // A sliver shorter than 1% of a step is merged into the previous range rather than built alone.
-  for (let lo = minDeg; lo < maxDeg * 0.999; lo *= SCALE_STEP) {
-    const hi = lo * SCALE_STEP >= maxDeg * 0.99 ? maxDeg : lo * SCALE_STEP;
-    ranges.push([lo, hi]);
-    if (hi === maxDeg) break;
-  }
-  return ranges;
 }
 
 async function runBuild(args: CommandArgs, { stdout, stderr, signal }: CommandContext): Promise<number> {
@@ -84,13 +71,13 @@ async function runBuild(args: CommandArgs, { stdout, stderr, signal }: CommandCo
   if (dimQuads !== 3 && dimQuads !== 4 && dimQuads !== 5) throw new AsterismError('E_INVALID_ARGUMENT', `--dim-quads must be 3, 4 or 5, got ${dimQuads}`);
   if (!(scaleMax! > scaleMin!)) throw new AsterismError('E_INVALID_ARGUMENT', `--scale-max (${scaleMax}) must be larger than --scale-min (${scaleMin})`);
   if (scaleMax! > 60) throw new AsterismError('E_INVALID_ARGUMENT', `--scale-max must be at most 60 degrees, got ${scaleMax}`);
-  const series = scaleSeries(scaleMin!, scaleMax!);
 
-  const [{ readCsvCatalog }, { buildSubIndexAsync }, { writeSubIndex }] = await Promise.all([
+  const [{ readCsvCatalog }, { buildSubIndexAsync, indexScaleSeries }, { writeSubIndex }] = await Promise.all([
     import('../../skyindex/catalog.js'),
     import('../../skyindex/build.js'),
     import('../../skyindex/subindex-file.js'),
   ]);
+  const series = indexScaleSeries(scaleMin!, scaleMax!);
   const catalog = await readCsvCatalog(catalogPath!, { raColumn: args.string('ra-col'), decColumn: args.string('dec-col'), magColumn: args.string('mag-col'), signal });
   try {
     await mkdir(out!, { recursive: true });
