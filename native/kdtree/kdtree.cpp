@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 namespace asterism::kdtree {
 
@@ -252,14 +253,52 @@ KdStatus rangeSearchBatch(const TreeView& tree, const double* queries, size_t qu
   ids.clear();
   offsets.assign(1, 0);
   offsets.reserve(queryCount + 1);
+  if (queryCount == 0) return KdStatus::Ok;
+  // Queries run in Morton order of their position in the root box, so consecutive searches walk
+  // the same nodes while they are still in cache; the results are then put back in query order.
+  const size_t dim = static_cast<size_t>(tree.dim);
+  const int bits = std::max(1, 63 / std::max(1, tree.dim) < 16 ? 63 / tree.dim : 16);
+  const double* mn = tree.bounds;
+  const double* mx = tree.bounds + dim;
+  std::vector<std::pair<uint64_t, uint32_t>> order(queryCount);
   for (size_t i = 0; i < queryCount; ++i) {
-    rangeSearch(tree, queries + i * static_cast<size_t>(tree.dim), radius, ids);
-    if (ids.size() > kMaxPoints) {
-      ids.clear();
+    const double* q = queries + i * dim;
+    uint64_t key = 0;
+    if (tree.count > 0 && tree.dim <= 63) {
+      for (int b = bits - 1; b >= 0; --b) {
+        for (size_t d = 0; d < dim; ++d) {
+          const double span = mx[d] - mn[d];
+          double t = span > 0 ? (q[d] - mn[d]) / span : 0.0;
+          t = t < 0 ? 0 : (t > 1 ? 1 : t);
+          const uint64_t cell = static_cast<uint64_t>(t * static_cast<double>((uint64_t{1} << bits) - 1));
+          key = (key << 1) | ((cell >> b) & 1u);
+        }
+      }
+    }
+    order[i] = {key, static_cast<uint32_t>(i)};
+  }
+  std::sort(order.begin(), order.end());
+  std::vector<uint32_t> found;
+  found.reserve(queryCount * 4);
+  std::vector<std::pair<size_t, size_t>> spans(queryCount);
+  for (const auto& entry : order) {
+    const size_t start = found.size();
+    rangeSearch(tree, queries + static_cast<size_t>(entry.second) * dim, radius, found);
+    if (found.size() > kMaxPoints) {
       offsets.clear();
       return KdStatus::TooManyResults;
     }
-    offsets.push_back(static_cast<uint32_t>(ids.size()));
+    spans[entry.second] = {start, found.size() - start};
+  }
+  ids.resize(found.size());
+  offsets.resize(queryCount + 1);
+  size_t at = 0;
+  for (size_t i = 0; i < queryCount; ++i) {
+    if (spans[i].second > 0) {
+      std::memcpy(ids.data() + at, found.data() + spans[i].first, spans[i].second * sizeof(uint32_t));
+    }
+    at += spans[i].second;
+    offsets[i + 1] = static_cast<uint32_t>(at);
   }
   return KdStatus::Ok;
 }
