@@ -54,3 +54,18 @@ export function isAsterismError(value: unknown): value is AsterismError {
   return value instanceof AsterismError ||
     (value instanceof Error && value.name === 'AsterismError' && typeof (value as { code?: unknown }).code === 'string');
 }
+
+/**
+ * An error from the native addon (a plain Error carrying only `code` and `message`) as an
+ * AsterismError made in the library, so its stack points at the caller rather than at the
+ * addon; `callSiteStack`, captured before an await, keeps that true across it. Anything else
+ * is returned unchanged.
+ */
+export function fromNativeError(e: unknown, callSiteStack?: string): unknown {
+  if (isAsterismError(e)) return e;
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !code.startsWith('E_')) return e;
+  const error = new AsterismError(code as AsterismErrorCode, (e as Error).message, { cause: e });
+  if (callSiteStack) error.stack = `${error.name}: ${error.message}${callSiteStack.replace(/^[^\n]*/, '')}`;
+  return error;
+}

@@ -1,50 +1,19 @@
 /**
  * `asterism index build|info` as a user runs them: node bin/asterism.js in a child process,
- * compiled first when dist/ is stale (as in cli.test.ts).
+ * compiled first when dist/ is stale (test/helpers/cli.ts).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildIfStale, runCli, type Run } from './helpers/cli.js';
 import { createRng } from '../scripts/synth/random.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(root, 'bin', 'asterism.js');
-const compiledMain = join(root, 'dist', 'lib', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'asterism-cli-index-'));
 
-function newestSource(path: string): number {
-  const info = statSync(path);
-  if (!info.isDirectory()) return path.endsWith('.ts') || path.endsWith('.json') ? info.mtimeMs : 0;
-  return Math.max(0, ...readdirSync(path).map((name) => newestSource(join(path, name))));
-}
-
-function buildIfStale(): void {
-  const sources = Math.max(newestSource(join(root, 'lib')), ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(join(root, f)).mtimeMs));
-  if (existsSync(compiledMain) && statSync(compiledMain).mtimeMs >= sources) return;
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, encoding: 'utf8' });
-  if (!existsSync(compiledMain) || statSync(compiledMain).mtimeMs < sources) throw new Error(`building the CLI failed:\n${result.stdout}${result.stderr}`);
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function asterism(args: string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: dir });
-    let stdout = '', stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  return runCli(args, dir);
 }
 
 /** 8000 stars uniform on the sphere, as a CSV with the column names Tycho-2 extracts use. */

@@ -6,14 +6,12 @@
  * tsconfig.build.json, a few seconds) when any source is newer than dist/lib/cli/main.js, so the
  * suite works on a fresh clone after `npm install` and never tests stale output.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bin, buildIfStale, root, runCli, type Run } from './helpers/cli.js';
 import { createProgressBar, type ProgressStream } from '../lib/cli/progress.js';
 import type { DetectResult } from '../lib/detect/types.js';
 import { writeFits } from '../lib/image/fits-write.js';
@@ -21,44 +19,11 @@ import { stretchForDisplay } from '../lib/render/overlay.js';
 import { createRng } from '../scripts/synth/random.js';
 import { matchStars, renderStarfield, type Starfield } from '../scripts/synth/starfield.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(root, 'bin', 'asterism.js');
-const compiledMain = join(root, 'dist', 'lib', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'asterism-cli-'));
 
-function newestSource(path: string): number {
-  const info = statSync(path);
-  if (!info.isDirectory()) return path.endsWith('.ts') || path.endsWith('.json') ? info.mtimeMs : 0;
-  return Math.max(0, ...readdirSync(path).map((name) => newestSource(join(path, name))));
-}
-
-function buildIfStale(): void {
-  const sources = Math.max(newestSource(join(root, 'lib')), ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(join(root, f)).mtimeMs));
-  if (existsSync(compiledMain) && statSync(compiledMain).mtimeMs >= sources) return;
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, encoding: 'utf8' });
-  // tsc still emits when some other module has a type error; that is the typecheck's job to
-  // report, not this suite's, so only a missing CLI build stops it.
-  if (!existsSync(compiledMain) || statSync(compiledMain).mtimeMs < sources) {
-    throw new Error(`building the CLI failed:\n${result.stdout}${result.stderr}`);
-  }
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function asterism(args: string[], options: { env?: NodeJS.ProcessEnv; binPath?: string } = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [options.binPath ?? bin, ...args], { cwd: dir, env: { ...process.env, ...options.env } });
-    let stdout = '', stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  return runCli(args, dir, options);
 }
 
 function parseJson(run: Run): DetectResult & { image: { path: string; width: number; height: number; format: string } } {

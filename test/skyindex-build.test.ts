@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildSubIndex, buildSubIndexAsync, quadDiameterDeg, selectUniformStars } from '../lib/skyindex/build.js';
-import type { StarCatalog } from '../lib/skyindex/catalog.js';
 import { rangeSearch } from '../lib/skyindex/kdtree.js';
 import { tanProject } from '../lib/sky/tan.js';
 import { midpoint, type Vec3 } from '../lib/sky/vector.js';
 import { quadCode } from '../lib/solve/quad-code.js';
 import { vecToPixel } from '../lib/sky/healpix.js';
-import { createRng } from '../scripts/synth/random.js';
+import { syntheticCatalog } from '../scripts/synth/catalog.js';
 
-/** Stars uniform on the sphere with a power-law magnitude distribution. */
-function syntheticCatalog(n: number, seed: number): StarCatalog {
-  const rng = createRng(seed);
-  const ra = new Float64Array(n), dec = new Float64Array(n), mag = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    ra[i] = rng.uniform(0, 360);
-    dec[i] = (Math.asin(rng.uniform(-1, 1)) * 180) / Math.PI;
-    mag[i] = 12 - 2.5 * Math.log10(1 + 1000 * rng.next());
-  }
-  return { ra, dec, mag, source: `synthetic(${n}, seed ${seed})`, skippedRows: 0 };
-}
 
 const vec = (p: Float64Array, t: number): Vec3 => [p[3 * t], p[3 * t + 1], p[3 * t + 2]];
 

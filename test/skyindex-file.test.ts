@@ -6,21 +6,11 @@ import { buildSubIndex } from '../lib/skyindex/build.js';
 import { writeContainer, readContainer } from '../lib/skyindex/container.js';
 import { rangeSearch } from '../lib/skyindex/kdtree.js';
 import { loadSubIndex, readSubIndex, writeSubIndex } from '../lib/skyindex/subindex-file.js';
-import { createRng } from '../scripts/synth/random.js';
+import { syntheticCatalog } from '../scripts/synth/catalog.js';
 
-function catalog(n: number, seed: number) {
-  const rng = createRng(seed);
-  const ra = new Float64Array(n), dec = new Float64Array(n), mag = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    ra[i] = rng.uniform(0, 360);
-    dec[i] = (Math.asin(rng.uniform(-1, 1)) * 180) / Math.PI;
-    mag[i] = rng.uniform(2, 12);
-  }
-  return { ra, dec, mag, source: 'synthetic', skippedRows: 0 };
-}
 
 describe('sub-index files', () => {
-  const built = buildSubIndex(catalog(20000, 3), { scaleLowerDeg: 10, scaleUpperDeg: 14, indexId: 42 });
+  const built = buildSubIndex(syntheticCatalog(20000, 3), { scaleLowerDeg: 10, scaleUpperDeg: 14, indexId: 42 });
   const bytes = writeSubIndex(built);
 
   it('round-trip: same metadata and arrays, searchable in place', async () => {

@@ -4,26 +4,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AsterismError } from '../lib/errors.js';
 import { buildSubIndex } from '../lib/skyindex/build.js';
-import type { StarCatalog } from '../lib/skyindex/catalog.js';
 import { loadIndex, type IndexSetEntry } from '../lib/skyindex/index-set.js';
 import { rangeSearch } from '../lib/skyindex/kdtree.js';
 import { writeSubIndex } from '../lib/skyindex/subindex-file.js';
+import { syntheticCatalog } from '../scripts/synth/catalog.js';
 import { createRng } from '../scripts/synth/random.js';
 import { writeAnetFixture } from './helpers/anet-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asterism-set-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function syntheticCatalog(n: number, seed: number): StarCatalog {
-  const rng = createRng(seed);
-  const ra = new Float64Array(n), dec = new Float64Array(n), mag = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    ra[i] = rng.uniform(0, 360);
-    dec[i] = (Math.asin(rng.uniform(-1, 1)) * 180) / Math.PI;
-    mag[i] = 12 - 2.5 * Math.log10(1 + 1000 * rng.next());
-  }
-  return { ra, dec, mag, source: `synthetic(${n}, seed ${seed})`, skippedRows: 0 };
-}
 
 async function expectCode(promise: Promise<unknown>, code: AsterismError['code'], message?: RegExp): Promise<void> {
   const e = await promise.then(() => undefined, (x: unknown) => x);

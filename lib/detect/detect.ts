@@ -2,7 +2,7 @@
  * detect(): find stars in an image (the paper's section 2.1). Chooses the native addon when it
  * loads and the TypeScript twin (./detect.js.ts) otherwise; both implement the same algorithm.
  */
-import { AsterismError, isAsterismError } from '../errors.js';
+import { AsterismError, fromNativeError } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { loadImage } from '../image/load.js';
 import { nativeAddon, type NativeDetectParams, type NativeDetectResult } from '../native/addon.js';
@@ -41,15 +41,6 @@ function toStars(raw: NativeDetectResult): Star[] {
   return stars;
 }
 
-/** Rethrows an addon error (which carries only `code` and `message`) as an AsterismError made here. */
-function asAsterismError(e: unknown): unknown {
-  if (isAsterismError(e)) return e;
-  const code = (e as { code?: unknown })?.code;
-  if (typeof code === 'string' && code.startsWith('E_')) {
-    return new AsterismError(code as AsterismError['code'], (e as Error).message, { cause: e });
-  }
-  return e;
-}
 
 async function runDetection(image: Image, params: NativeDetectParams, signal?: AbortSignal): Promise<{ raw: NativeDetectResult; backend: 'native' | 'js' }> {
   const addon = nativeAddon();
@@ -61,7 +52,7 @@ async function runDetection(image: Image, params: NativeDetectParams, signal?: A
     try {
       return { raw: await addon.detect(image.luminance, image.width, image.height, params, cancel), backend: 'native' };
     } catch (e) {
-      throw asAsterismError(e);
+      throw fromNativeError(e);
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }

@@ -2,7 +2,7 @@
  * FITS decoding into an {@link Image}: the native reader (native/fits) on the libuv pool when the
  * addon loads, its TypeScript twin (./fits.js.ts) otherwise. Both return the same raw result.
  */
-import { AsterismError, isAsterismError } from '../errors.js';
+import { fromNativeError } from '../errors.js';
 import { nativeAddon, type NativeFitsResult } from '../native/addon.js';
 import { decodeFitsJs } from './fits.js.js';
 import type { FitsCard, Image } from './image.js';
@@ -93,11 +93,6 @@ export async function decodeFits(bytes: Uint8Array, options: { maxPixels: number
   try {
     return toImage(await addon.fitsRead(bytes, options.maxPixels));
   } catch (e) {
-    if (isAsterismError(e)) throw e;
-    const code = (e as { code?: unknown })?.code;
-    if (typeof code !== 'string' || !code.startsWith('E_')) throw e;
-    const error = new AsterismError(code as AsterismError['code'], (e as Error).message, { cause: e });
-    error.stack = `${error.name}: ${error.message}${callSite.stack?.replace(/^[^\n]*/, '') ?? ''}`;
-    throw error;
+    throw fromNativeError(e, callSite.stack);
   }
 }

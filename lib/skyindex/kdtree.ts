@@ -4,7 +4,7 @@
  * the native addon when it loads and the TypeScript twin (./kdtree.js.ts) otherwise; both build
  * the same bytes and return the same ids.
  */
-import { AsterismError, isAsterismError } from '../errors.js';
+import { AsterismError, fromNativeError } from '../errors.js';
 import { nativeAddon, type NativeKdTreeBuild } from '../native/addon.js';
 import { buildKdTreeJs, kdTreeLevels, kdTreeNodeCount, rangeSearchBatchJs, rangeSearchJs } from './kdtree.js.js';
 
@@ -63,15 +63,6 @@ function invalid(message: string): AsterismError {
   return new AsterismError('E_INVALID_ARGUMENT', message);
 }
 
-/** Rethrows an addon error (which carries only `code` and `message`) as an AsterismError made here. */
-function asAsterismError(e: unknown): unknown {
-  if (isAsterismError(e)) return e;
-  const code = (e as { code?: unknown })?.code;
-  if (typeof code === 'string' && code.startsWith('E_')) {
-    return new AsterismError(code as AsterismError['code'], (e as Error).message, { cause: e });
-  }
-  return e;
-}
 
 function isInteger(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
@@ -120,7 +111,7 @@ export function buildKdTree(points: Float64Array, dim: number, options: BuildKdT
   try {
     return asTree(args.dim, count, addon.kdtreeBuild(args.points, args.dim, args.leafSize));
   } catch (e) {
-    throw asAsterismError(e);
+    throw fromNativeError(e);
   }
 }
 
@@ -142,7 +133,7 @@ export async function buildKdTreeAsync(points: Float64Array, dim: number, option
   try {
     return asTree(args.dim, count, await addon.kdtreeBuildAsync(args.points, args.dim, args.leafSize));
   } catch (e) {
-    throw asAsterismError(e);
+    throw fromNativeError(e);
   }
 }
 
@@ -199,7 +190,7 @@ export function rangeSearch(tree: KdTree, query: Float64Array, radius: number): 
   try {
     return addon.kdtreeRangeSearch(t, q, r);
   } catch (e) {
-    throw asAsterismError(e);
+    throw fromNativeError(e);
   }
 }
 
@@ -225,7 +216,7 @@ export function rangeSearchBatch(tree: KdTree, queries: Float64Array, radius: nu
   try {
     return addon.kdtreeRangeSearchBatch(t, q, r);
   } catch (e) {
-    throw asAsterismError(e);
+    throw fromNativeError(e);
   }
 }
 
