@@ -3,41 +3,20 @@ import { AsterismError } from '../lib/errors.js';
 import { nativeAddon } from '../lib/native/addon.js';
 import { buildKdTree, buildKdTreeAsync, kdTreeLevels, kdTreeNodeCount, rangeSearch, rangeSearchBatch, type KdTree } from '../lib/skyindex/kdtree.js';
 import { buildKdTreeJs, rangeSearchBatchJs, rangeSearchJs } from '../lib/skyindex/kdtree.js.js';
-import { requireNative } from './helpers/backend.js';
+import { requireNative, withBackend } from './helpers/backend.js';
+import { createRng } from '../scripts/synth/random.js';
 
 const addon = nativeAddon();
 const backends = ['native', 'js'] as const;
 
-/** Runs `fn` with ASTERISM_FORCE_JS set for the JS backend (read on every call). */
-function onBackend<T>(backend: 'native' | 'js', fn: () => T): T {
-  const before = process.env.ASTERISM_FORCE_JS;
-  if (backend === 'js') process.env.ASTERISM_FORCE_JS = '1';
-  else delete process.env.ASTERISM_FORCE_JS;
-  try {
-    return fn();
-  } finally {
-    if (before === undefined) delete process.env.ASTERISM_FORCE_JS;
-    else process.env.ASTERISM_FORCE_JS = before;
-  }
-}
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Random points with many ties: a third of the coordinates on a coarse grid (including −0 and +0),
  * and a tenth of the points exact copies of earlier ones.
  */
 function randomPoints(count: number, dim: number, seed: number): Float64Array {
-  const random = rng(seed);
+  const random = createRng(seed).next;
   const points = new Float64Array(count * dim);
   for (let i = 0; i < count; i++) {
     if (i > 0 && random() < 0.1) {
@@ -162,7 +141,7 @@ describe('kd-tree build', () => {
     const up = new Float64Array(n * 2);
     for (let i = 0; i < n; i++) { up[2 * i] = i; up[2 * i + 1] = n - i; }
     for (const backend of backends) {
-      const tree = onBackend(backend, () => buildKdTree(up, 2));
+      const tree = withBackend(backend, () => buildKdTree(up, 2));
       checkInvariants(tree, up, 16);
       expect(Array.from(rangeSearch(tree, new Float64Array([10, n - 10]), 3))).toEqual([8, 9, 10, 11, 12]);
     }
@@ -170,7 +149,7 @@ describe('kd-tree build', () => {
 });
 
 describe.each(backends)('range search through the %s backend', (backend) => {
-  const run = <T>(fn: () => T) => onBackend(backend, fn);
+  const run = <T>(fn: () => T) => withBackend(backend, fn);
   const radii = [0, 1e-9, 0.003, 0.01, 0.05, 0.2, 0.7, 2, 1e6];
 
   for (const dim of [2, 3, 4]) {
@@ -178,7 +157,7 @@ describe.each(backends)('range search through the %s backend', (backend) => {
       const count = 4000;
       const input = randomPoints(count, dim, 31 + dim);
       const tree = run(() => buildKdTree(input, dim, { leafSize: dim === 3 ? 5 : 16 }));
-      const random = rng(900 + dim);
+      const random = createRng(900 + dim).next;
       const queries: Float64Array[] = [];
       for (let i = 0; i < 60; i++) {
         const q = new Float64Array(dim);
@@ -294,7 +273,7 @@ describe.skipIf(!addon)('the addon checks its own arguments', () => {
   });
 
   it('returns the same ids as the TypeScript twin for a batch', () => {
-    const random = rng(77);
+    const random = createRng(77).next;
     const queries = new Float64Array(400 * 4).map(() => random());
     for (const radius of [0, 0.05, 0.3]) {
       const n = addon!.kdtreeRangeSearchBatch(tree!, queries, radius);

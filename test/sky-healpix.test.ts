@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AsterismError } from '../lib/errors.js';
 import {
   MAX_NSIDE, compassNeighbours, neighbours, nestToRing, nsideForSize, pixelArea, pixelCorners, pixelCount,
-  pixelSizeDeg, pixelToVec, queryDisc, radecToPixel, ringPixelToVec, ringToNest, vecToPixel,
+  pixelSizeDeg, pixelToVec, queryDisc, ringPixelToVec, ringToNest, vecToPixel,
 } from '../lib/sky/healpix.js';
 import { angleBetween, degToRad, radecToVec, type Vec3 } from '../lib/sky/vector.js';
 import { createRng } from '../scripts/synth/random.js';

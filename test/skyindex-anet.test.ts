@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AsterismError } from '../lib/errors.js';
 import { binTable, listFitsHdus, readColumn, readColumnBytes } from '../lib/image/fits-table.js';
+import { concatBytes } from '../lib/image/fits-write.js';
 import { readAnetIndex, type AnetIndex } from '../lib/skyindex/anet.js';
 import { binTableHdu, writeAnetFixture, type AnetFixtureOptions } from './helpers/anet-fixture.js';
 
@@ -156,15 +157,7 @@ describe('readAnetIndex on synthetic index files', () => {
 });
 
 describe('fits-table', () => {
-  function concat(parts: Uint8Array[]): Uint8Array {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  }
+
   const primary = writeAnetFixture(syntheticOptions(3, true)).bytes.subarray(0, 2880);
 
   it('decodes big-endian columns with TSCAL/TZERO conventions', () => {
@@ -175,7 +168,7 @@ describe('fits-table', () => {
       for (let r = 0; r < rows; r++) fill(v, r);
       return binTableHdu('col', form, rows, width, data, extra);
     };
-    const file = concat([
+    const file = concatBytes([
       primary,
       ...make('1I', 2, (v, r) => v.setInt16(r * 2, r * 1000 - 32768), [['TZERO1', 32768]]),
       ...make('2J', 8, (v, r) => { v.setInt32(r * 8, -r); v.setInt32(r * 8 + 4, r * 7); }),
@@ -205,11 +198,11 @@ describe('fits-table', () => {
   });
 
   it('refuses bad layouts and unknown columns with typed errors', () => {
-    const badWidth = concat([primary, ...binTableHdu('x', '3E', 2, 8, new Uint8Array(16))]);
+    const badWidth = concatBytes([primary, ...binTableHdu('x', '3E', 2, 8, new Uint8Array(16))]);
     expectCode(() => binTable(listFitsHdus(badWidth)[1]), 'E_FITS_HEADER');
-    const badForm = concat([primary, ...binTableHdu('x', 'Z9', 2, 8, new Uint8Array(16))]);
+    const badForm = concatBytes([primary, ...binTableHdu('x', 'Z9', 2, 8, new Uint8Array(16))]);
     expectCode(() => binTable(listFitsHdus(badForm)[1]), 'E_FITS_HEADER');
-    const ok = concat([primary, ...binTableHdu('x', '2E', 2, 8, new Uint8Array(16))]);
+    const ok = concatBytes([primary, ...binTableHdu('x', '2E', 2, 8, new Uint8Array(16))]);
     const hdus = listFitsHdus(ok);
     expectCode(() => binTable(hdus[0]), 'E_IMAGE_FORMAT');
     expectCode(() => readColumn(ok, binTable(hdus[1]), 'nope'), 'E_INVALID_ARGUMENT');

@@ -91,7 +91,8 @@ export function formatFitsCard(keyword: string, value?: string | number | boolea
   return text.padEnd(CARD, ' ');
 }
 
-function headerBytes(cards: string[]): Uint8Array {
+/** Header cards (from {@link formatFitsCard}) plus END, padded with spaces to whole 2880-byte blocks. */
+export function fitsHeaderBytes(cards: string[]): Uint8Array {
   const all = [...cards, 'END'.padEnd(CARD, ' ')];
   const length = Math.ceil((all.length * CARD) / BLOCK) * BLOCK;
   const out = new Uint8Array(length).fill(0x20);
@@ -182,14 +183,19 @@ export function writeFits(width: number, height: number, data: FitsWriteData, op
 
   const parts: Uint8Array[] = [];
   if (asExtension) {
-    parts.push(headerBytes([
+    parts.push(fitsHeaderBytes([
       formatFitsCard('SIMPLE', true, 'conforms to FITS standard'),
       formatFitsCard('BITPIX', 8),
       formatFitsCard('NAXIS', 0),
       formatFitsCard('EXTEND', true, 'the image is in extension 1'),
     ]));
   }
-  parts.push(headerBytes(cards), dataBytes(data, bitpix));
+  parts.push(fitsHeaderBytes(cards), dataBytes(data, bitpix));
+  return concatBytes(parts);
+}
+
+/** The parts one after another in a new array (FITS files are assembled from header and data blocks). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

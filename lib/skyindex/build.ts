@@ -21,7 +21,7 @@ import { tanProject } from '../sky/tan.js';
 import { angleBetween, angleToChordSq, degToRad, midpoint, radecToVec, radToDeg, type Vec3 } from '../sky/vector.js';
 import { codeDimension, quadCode, type QuadSize } from '../solve/quad-code.js';
 import type { StarCatalog } from './catalog.js';
-import { buildKdTree, DEFAULT_KD_LEAF_SIZE, rangeSearch, type KdTree } from './kdtree.js';
+import { buildKdTree, DEFAULT_KD_LEAF_SIZE, identityIds, rangeSearch, type KdTree } from './kdtree.js';
 
 /** Options of {@link buildSubIndex}. Angles in degrees. */
 export interface BuildSubIndexOptions {
@@ -289,18 +289,13 @@ function* subIndexSteps(catalog: StarCatalog, options: BuildSubIndexOptions): Ge
       catalog: { source: catalog.source, stars: catalog.ra.length, magLimit },
     },
     // The data are now in tree order, so tree position and id coincide from here on.
-    stars: { ...stars, ids: identity(m) },
+    stars: { ...stars, ids: identityIds(m) },
     mags,
     quads,
-    codes: { ...codeTree, ids: identity(quadCount) },
+    codes: { ...codeTree, ids: identityIds(quadCount) },
   };
 }
 
-function identity(n: number): Uint32Array {
-  const ids = new Uint32Array(n);
-  for (let i = 0; i < n; i++) ids[i] = i;
-  return ids;
-}
 
 /** Angular diameter of quad `q` (the A–B distance), degrees: a consistency check for tests and tools. */
 export function quadDiameterDeg(index: SubIndex, q: number): number {

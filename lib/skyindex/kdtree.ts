@@ -221,3 +221,10 @@ export function rangeSearchBatch(tree: KdTree, queries: Float64Array, radius: nu
 }
 
 export { kdTreeLevels, kdTreeNodeCount };
+
+/** ids 0 … n − 1: the ids of a tree whose points are already stored in tree order. */
+export function identityIds(n: number): Uint32Array {
+  const ids = new Uint32Array(n);
+  for (let i = 0; i < n; i++) ids[i] = i;
+  return ids;
+}

@@ -8,8 +8,7 @@ import { AsterismError } from '../errors.js';
 import { codeDimension } from '../solve/quad-code.js';
 import type { SubIndex, SubIndexMeta } from './build.js';
 import { readContainer, writeContainer, type SectionArray } from './container.js';
-import type { KdTree } from './kdtree.js';
-import { kdTreeLevels, kdTreeNodeCount } from './kdtree.js';
+import { identityIds, kdTreeLevels, kdTreeNodeCount, type KdTree } from './kdtree.js';
 
 /** Version of the sub-index layout inside the container (sections and metadata keys). */
 export const SUBINDEX_LAYOUT_VERSION = 1;
@@ -39,11 +38,6 @@ export function writeSubIndex(index: SubIndex): Uint8Array {
   return writeContainer({ meta, sections });
 }
 
-function identity(n: number): Uint32Array {
-  const ids = new Uint32Array(n);
-  for (let i = 0; i < n; i++) ids[i] = i;
-  return ids;
-}
 
 /**
  * Parses a sub-index from the bytes of its file; the arrays are views of `bytes`.
@@ -78,7 +72,7 @@ export function readSubIndex(bytes: Uint8Array, label = 'sub-index file'): SubIn
       points: section(`${prefix}Points`, Float64Array, count * dim),
       bounds: section(`${prefix}Bounds`, Float64Array, nodes * 2 * dim),
       // Stars and quads are stored in tree order, so tree position and id coincide.
-      ids: identity(count),
+      ids: identityIds(count),
     };
   };
   const stars = tree('star', 3, starCount, meta.starTree);

@@ -17,17 +17,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectStarsJs } from '../../lib/detect/detect.js.js';
 import { writeFits } from '../../lib/image/fits-write.js';
-import { nativeAddon } from '../../lib/native/addon.js';
+import { benchFlags, requireAddon } from './common.js';
 import { matchStars, renderStarfield } from '../synth/starfield.js';
 
-const args = new Set(process.argv.slice(2));
+const args = benchFlags;
 const quick = args.has('--quick');
 const asJson = args.has('--json');
-const addon = nativeAddon();
-if (!addon) {
-  console.error('the native addon is not built: run `npm install` (or `npm run build:native`) first');
-  process.exit(1);
-}
+const addon = requireAddon();
 
 const PSF = 1.5;
 const sizes = quick ? [1024, 2048] : [1024, 2048, 4096];

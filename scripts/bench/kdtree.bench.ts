@@ -8,18 +8,15 @@
  * batch, and prints a table: build time, queries per second, the TypeScript / native ratio, and
  * the peak RSS of the process. Both backends must return the same ids (checked).
  */
-import { nativeAddon } from '../../lib/native/addon.js';
+import { benchFlags, requireAddon } from './common.js';
 import type { KdTree } from '../../lib/skyindex/kdtree.js';
 import { buildKdTreeJs, rangeSearchBatchJs, rangeSearchJs } from '../../lib/skyindex/kdtree.js.js';
+import { createRng } from '../synth/random.js';
 
-const args = new Set(process.argv.slice(2));
+const args = benchFlags;
 const quick = args.has('--quick');
 const asJson = args.has('--json');
-const addon = nativeAddon();
-if (!addon) {
-  console.error('the native addon is not built: run `npm install` (or `npm run build:native`) first');
-  process.exit(1);
-}
+const addon = requireAddon();
 
 const DIM = 4;
 const COUNT = quick ? 200_000 : 2_000_000;
@@ -27,16 +24,6 @@ const QUERIES = 20_000;
 const RADIUS = 0.01;
 const LEAF_SIZE = 16;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function time<T>(fn: () => T): [T, number] {
   const t = performance.now();
@@ -44,7 +31,7 @@ function time<T>(fn: () => T): [T, number] {
   return [r, performance.now() - t];
 }
 
-const random = rng(2010);
+const random = createRng(2010).next;
 const codes = new Float64Array(COUNT * DIM);
 for (let i = 0; i < codes.length; i++) codes[i] = random();
 const queries = new Float64Array(QUERIES * DIM);

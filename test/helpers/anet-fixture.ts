@@ -3,6 +3,7 @@
  * one-column BINTABLEs build-astrometry-index writes (see lib/skyindex/anet.ts for the layout),
  * with the kd-tree node tables as small placeholders (the reader skips them).
  */
+import { concatBytes, fitsHeaderBytes, formatFitsCard } from '../../lib/image/fits-write.js';
 
 /** Kd-tree data types the writer can store. */
 export type AnetTreeType = 'u16' | 'u32' | 'double';
@@ -36,19 +37,8 @@ export interface AnetFixture {
 
 const BLOCK = 2880;
 
-function card(keyword: string, value: string | number | boolean): string {
-  const key = keyword.padEnd(8);
-  let text: string;
-  if (typeof value === 'string') text = `'${value.replace(/'/g, "''").padEnd(8)}'`;
-  else if (typeof value === 'boolean') text = (value ? 'T' : 'F').padStart(20);
-  else text = (Number.isInteger(value) ? String(value) : value.toExponential(16).toUpperCase()).padStart(20);
-  return `${key}= ${text}`.padEnd(80);
-}
-
 function header(cards: [string, string | number | boolean][]): Uint8Array {
-  let text = cards.map(([k, v]) => card(k, v)).join('') + 'END'.padEnd(80);
-  text = text.padEnd(Math.ceil(text.length / BLOCK) * BLOCK);
-  return Uint8Array.from(text, (ch) => ch.charCodeAt(0));
+  return fitsHeaderBytes(cards.map(([keyword, value]) => formatFitsCard(keyword, value)));
 }
 
 function padded(data: Uint8Array): Uint8Array {
@@ -152,11 +142,6 @@ export function writeAnetFixture(o: AnetFixtureOptions): AnetFixture {
     o.mags.forEach((v, i) => mv.setFloat32(i * 4, v, false));
     parts.push(...binTableHdu('MAG_VT', '1E', starCount, 4, m));
   }
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    bytes.set(p, at);
-    at += p.length;
-  }
+  const bytes = concatBytes(parts);
   return { bytes, codes: codes.decoded, stars: stars.decoded };
 }
