@@ -18,8 +18,14 @@ export { decodeFits, isFits } from './image/fits.js';
 export { writeFits, type WriteFitsOptions } from './image/fits-write.js';
 export { detect, type DetectOptions, type DetectResult, type Star } from './detect/detect.js';
 export { backend } from './native/addon.js';
-export { readCsvCatalog, type CsvCatalogOptions, type StarCatalog } from './skyindex/catalog.js';
-export { buildIndex, buildSubIndex, buildSubIndexAsync, indexScaleSeries, type BuildIndexOptions, type BuildSubIndexOptions, type SubIndex, type SubIndexMeta } from './skyindex/build.js';
+export {
+  readAnetCatalog, readCatalog, readCsvCatalog, readFitsCatalog,
+  type CatalogColumnOptions, type CatalogOptions, type CsvCatalogOptions, type FitsCatalogOptions, type StarCatalog,
+} from './skyindex/catalog.js';
+export { buildIndex, buildSubIndex, buildSubIndexAsync, indexScaleSeries, type BuildIndexOptions, type BuildSubIndexOptions } from './skyindex/build.js';
+export { quadCodeOf, quadDiameterDeg, starVector, type SubIndex, type SubIndexMeta } from './skyindex/subindex.js';
+export { DEFAULT_INDEX_DIR, loadDefaultIndex } from './skyindex/default-index.js';
+export { buildKdTree, quantiseKdTree, rangeSearch, rangeSearchBatch, rangeSearchBatchAsync, type KdTree } from './skyindex/kdtree.js';
 export { loadSubIndex, readSubIndex, writeSubIndex } from './skyindex/subindex-file.js';
 export { loadIndex, type IndexSet, type IndexSetEntry, type LoadIndexOptions } from './skyindex/index-set.js';
 export { readAnetIndex, type AnetIndex } from './skyindex/anet.js';

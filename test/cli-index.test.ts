@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIfStale, runCli, type Run } from './helpers/cli.js';
+import { binTableExtension, fitsTableFile } from './helpers/fits-table-fixture.js';
 import { createRng } from '../scripts/synth/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asterism-cli-index-'));
@@ -27,9 +28,32 @@ function writeCatalog(path: string): void {
   writeFileSync(path, `${lines.join('\n')}\n`);
 }
 
+/**
+ * 8000 stars uniform on the sphere as a FITS file: an unrelated table first, then the stars in
+ * a table named STARS with Gaia's column names, one row with a NaN magnitude.
+ */
+function writeFitsCatalog(path: string): void {
+  const rng = createRng(22);
+  const n = 8001;
+  const ra = new Float64Array(n), dec = new Float64Array(n), mag = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    ra[i] = rng.uniform(0, 360);
+    dec[i] = (Math.asin(rng.uniform(-1, 1)) * 180) / Math.PI;
+    mag[i] = i === 100 ? NaN : 12 - 2.5 * Math.log10(1 + 1000 * rng.next());
+  }
+  writeFileSync(path, fitsTableFile([
+    binTableExtension([{ name: 'X', form: 'E', values: [1] }], 'OTHER'),
+    binTableExtension([
+      { name: 'source_id', form: 'K', values: Array.from({ length: n }, (_, i) => i) },
+      { name: 'ra', form: 'D', values: ra }, { name: 'dec', form: 'D', values: dec }, { name: 'phot_g_mean_mag', form: 'E', values: mag },
+    ], 'STARS'),
+  ]));
+}
+
 beforeAll(() => {
   buildIfStale();
   writeCatalog(join(dir, 'stars.csv'));
+  writeFitsCatalog(join(dir, 'stars.fits'));
 }, 300_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,6 +86,16 @@ describe('asterism index', () => {
     expect(text.stdout).toMatch(/quad diameters 600–849 arcmin/);
   }, 120_000);
 
+  it('builds from a FITS table catalogue', async () => {
+    for (const hdu of [[], ['--hdu', '2'], ['--hdu', 'stars']]) {
+      const out = join(dir, `indexes-fits-${hdu.join('')}`);
+      const build = await asterism(['index', 'build', '--catalog', 'stars.fits', ...hdu, '--scale-min', '10', '--scale-max', '14', '--out', out]);
+      expect(build.code, build.stderr).toBe(0);
+      expect(build.stdout).toMatch(/8000 stars read from stars\.fits \(1 rows skipped\)/);
+      expect(readdirSync(out)).toEqual(['asterism-00-600-840arcmin.idx']);
+    }
+  }, 120_000);
+
   it('prints help for the group and each action', async () => {
     const group = await asterism(['index', '--help']);
     expect(group.code).toBe(0);
@@ -88,6 +122,8 @@ describe('asterism index', () => {
       [['index', 'build', '--catalog', 'stars.csv', '--scale-min', 'x', '--scale-max', '2', '--out', 'o'], /--scale-min expects a number/],
       [['index', 'build', '--catalog', 'stars.csv', '--scale-min', '3', '--scale-max', '2', '--out', 'o'], /must be larger/],
       [['index', 'build', '--bogus'], /unknown option --bogus/],
+      [['index', 'build', '--catalog', 'stars.fits', '--hdu', '1', '--scale-min', '10', '--scale-max', '14', '--out', 'o'], /HDU 1 \(OTHER\) of stars.fits has no right ascension column.*E_INVALID_ARGUMENT/],
+      [['index', 'build', '--catalog', 'stars.fits', '--mag-col', 'vtmag', '--scale-min', '10', '--scale-max', '14', '--out', 'o'], /'vtmag'.*E_INVALID_ARGUMENT/],
     ];
     for (const [args, message] of cases) {
       const r = await asterism(args);

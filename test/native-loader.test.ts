@@ -13,7 +13,7 @@ const built = [join(root, 'build', 'Release', 'asterism.node'), ...(existsSync(j
 /** A package tree holding only the loader, with the addon placed where the caller says. */
 function packageWith(addonAt: string | null): string {
   const dir = mkdtempSync(join(tmpdir(), 'asterism-loader-'));
-  for (const file of ['package.json', 'binding.gyp', 'lib/native/addon.ts']) {
+  for (const file of ['package.json', 'binding.gyp', 'lib/native/addon.ts', 'lib/package-root.ts']) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     copyFileSync(join(root, file), join(dir, file));
   }

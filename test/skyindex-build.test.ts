@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildSubIndex, buildSubIndexAsync, quadDiameterDeg, selectUniformStars } from '../lib/skyindex/build.js';
+import { buildSubIndex, buildSubIndexAsync, selectUniformStars } from '../lib/skyindex/build.js';
 import { rangeSearch } from '../lib/skyindex/kdtree.js';
+import { quadCodeOf, quadDiameterDeg, starVector } from '../lib/skyindex/subindex.js';
 import { tanProject } from '../lib/sky/tan.js';
-import { midpoint, type Vec3 } from '../lib/sky/vector.js';
+import { midpoint } from '../lib/sky/vector.js';
 import { quadCode } from '../lib/solve/quad-code.js';
 import { vecToPixel } from '../lib/sky/healpix.js';
 import { syntheticCatalog } from '../scripts/synth/catalog.js';
 
-
-const vec = (p: Float64Array, t: number): Vec3 => [p[3 * t], p[3 * t + 1], p[3 * t + 2]];
 
 describe('sub-index builder', () => {
   const catalog = syntheticCatalog(30000, 11);
@@ -44,24 +43,40 @@ describe('sub-index builder', () => {
 
   it('stores each quad with the code its stars give, in (north, east) tangent coordinates', () => {
     const { dimQuads: k, codeDim } = index.meta;
+    // Codes are stored as u16 steps: the stored code is within half a step (plus the stars' own
+    // u32 rounding, ~1e-9) of the code recomputed from the stored stars.
+    const halfStep = index.codes.quantisation!.scale / 2 + 1e-7;
     for (let q = 0; q < index.meta.quadCount; q += 7) {
       const members = Array.from(index.quads.subarray(q * k, q * k + k));
-      const mid = midpoint(vec(index.stars.points, members[0]), vec(index.stars.points, members[1]));
+      const mid = midpoint(starVector(index, members[0]), starVector(index, members[1]));
       const xy: number[] = [];
       for (const t of members) {
-        const p = tanProject(mid, vec(index.stars.points, t))!;
+        const p = tanProject(mid, starVector(index, t))!;
         xy.push(p.y, p.x);
       }
       const recomputed = quadCode(xy, k)!;
       expect(recomputed.order.slice(0, 2).sort()).toEqual([0, 1]);
-      for (let z = 0; z < codeDim; z++) expect(index.codes.points[q * codeDim + z]).toBeCloseTo(recomputed.code[z], 9);
+      const stored = quadCodeOf(index, q);
+      for (let z = 0; z < codeDim; z++) expect(Math.abs(stored[z] - recomputed.code[z])).toBeLessThanOrEqual(halfStep);
+    }
+  });
+
+  it('stores stars as u32 and codes as u16, in tree order without ids', () => {
+    expect(index.stars.points).toBeInstanceOf(Uint32Array);
+    expect(index.codes.points).toBeInstanceOf(Uint16Array);
+    expect(index.stars.ids).toBeUndefined();
+    expect(index.codes.ids).toBeUndefined();
+    expect(index.stars.quantisation!.scale).toBeLessThan(1e-9);
+    expect(index.codes.quantisation!.scale).toBeLessThan(3e-5);
+    for (let t = 0; t < index.meta.starCount; t += 13) {
+      const v = starVector(index, t);
+      expect(Math.hypot(...v)).toBeCloseTo(1, 12);
     }
   });
 
   it('finds every quad through the code tree by its own code', () => {
-    const { codeDim } = index.meta;
     for (let q = 0; q < index.meta.quadCount; q += 11) {
-      const hits = rangeSearch(index.codes, index.codes.points.slice(q * codeDim, (q + 1) * codeDim), 1e-9);
+      const hits = rangeSearch(index.codes, quadCodeOf(index, q), 1e-9);
       expect(Array.from(hits)).toContain(q);
     }
   });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildSubIndex } from '../lib/skyindex/build.js';
 import { writeContainer, readContainer } from '../lib/skyindex/container.js';
 import { rangeSearch } from '../lib/skyindex/kdtree.js';
+import { quadCodeOf } from '../lib/skyindex/subindex.js';
 import { loadSubIndex, readSubIndex, writeSubIndex } from '../lib/skyindex/subindex-file.js';
 import { syntheticCatalog } from '../scripts/synth/catalog.js';
 
@@ -19,10 +20,15 @@ describe('sub-index files', () => {
     expect(Array.from(back.quads)).toEqual(Array.from(built.quads));
     expect(Array.from(back.codes.points)).toEqual(Array.from(built.codes.points));
     expect(Array.from(back.stars.points)).toEqual(Array.from(built.stars.points));
-    expect(back.codes.points.buffer).toBe(bytes.buffer);
+    expect(Array.from(back.stars.bounds)).toEqual(Array.from(built.stars.bounds));
+    expect(back.codes.quantisation).toEqual(built.codes.quantisation);
+    expect(back.stars.quantisation).toEqual(built.stars.quantisation);
+    // Views of the file's bytes: no copy beyond the one read.
+    for (const array of [back.codes.points, back.codes.bounds, back.stars.points, back.stars.bounds, back.quads, back.mags]) {
+      expect(array.buffer).toBe(bytes.buffer);
+    }
     const q = 5;
-    const code = back.codes.points.slice(q * back.meta.codeDim, (q + 1) * back.meta.codeDim);
-    expect(Array.from(rangeSearch(back.codes, code, 1e-9))).toContain(q);
+    expect(Array.from(rangeSearch(back.codes, quadCodeOf(back, q), 1e-9))).toContain(q);
     const dir = mkdtempSync(join(tmpdir(), 'asterism-idx-'));
     writeFileSync(join(dir, 'a.idx'), bytes);
     expect((await loadSubIndex(join(dir, 'a.idx'))).meta.indexId).toBe(42);
@@ -44,5 +50,9 @@ describe('sub-index files', () => {
     quads[3] = 10 ** 9;
     expect(() => readSubIndex(tamper({}, { quads }))).toThrow(expect.objectContaining({ code: 'E_INDEX_FORMAT', message: expect.stringContaining('names star') }));
     expect(() => readSubIndex(tamper({}, { starMags: new Float32Array(3) }))).toThrow(expect.objectContaining({ code: 'E_INDEX_FORMAT' }));
+    expect(() => readSubIndex(tamper({}, { codePoints: new Float64Array((sections.codePoints as Uint16Array).length) }))).toThrow(expect.objectContaining({ code: 'E_INDEX_FORMAT', message: expect.stringContaining('codePoints') }));
+    const codeTree = meta.codeTree as Record<string, unknown>;
+    expect(() => readSubIndex(tamper({ codeTree: { ...codeTree, scale: 0 } }))).toThrow(expect.objectContaining({ code: 'E_INDEX_FORMAT', message: expect.stringContaining('quantisation') }));
+    expect(() => readSubIndex(tamper({ codeTree: { ...codeTree, offset: [0, 0] } }))).toThrow(expect.objectContaining({ code: 'E_INDEX_FORMAT', message: expect.stringContaining('quantisation') }));
   });
 });

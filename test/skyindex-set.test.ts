@@ -6,6 +6,7 @@ import { AsterismError } from '../lib/errors.js';
 import { buildSubIndex } from '../lib/skyindex/build.js';
 import { loadIndex, type IndexSetEntry } from '../lib/skyindex/index-set.js';
 import { rangeSearch } from '../lib/skyindex/kdtree.js';
+import { quadCodeOf, starVector } from '../lib/skyindex/subindex.js';
 import { writeSubIndex } from '../lib/skyindex/subindex-file.js';
 import { syntheticCatalog } from '../scripts/synth/catalog.js';
 import { createRng } from '../scripts/synth/random.js';
@@ -22,14 +23,9 @@ async function expectCode(promise: Promise<unknown>, code: AsterismError['code']
   if (message) expect((e as AsterismError).message).toMatch(message);
 }
 
-/** Every quad of the entry is found by a range search on its own code (ids map back to quads). */
+/** Every quad of the entry is found by a range search on its own code. */
 function expectQuadsFindThemselves(entry: IndexSetEntry, sample: number[]): void {
-  const { codes, meta } = entry.index;
-  for (const q of sample) {
-    const t = Array.from(codes.ids).indexOf(q);
-    const code = codes.points.slice(t * meta.codeDim, (t + 1) * meta.codeDim);
-    expect(Array.from(rangeSearch(codes, code, 1e-9))).toContain(q);
-  }
+  for (const q of sample) expect(Array.from(rangeSearch(entry.index.codes, quadCodeOf(entry.index, q), 1e-9))).toContain(q);
 }
 
 describe('loadIndex', () => {
@@ -48,7 +44,6 @@ describe('loadIndex', () => {
     expect(set.subIndices.map((e) => e.index.meta.indexId)).toEqual([1, 2]);
     expect(set.subIndices[0].index.meta.quadCount).toBe(small.meta.quadCount);
     expect(set.subIndices[1].index.meta.starCount).toBe(large.meta.starCount);
-    expect(set.subIndices[0].starVectors).toBe(set.subIndices[0].index.stars.points);
   });
 
   it('selects sub-indices by image width: quads from 0.1 to 1 times the width', async () => {
@@ -63,7 +58,7 @@ describe('loadIndex', () => {
     expect(() => set.select(0, 1)).toThrow(AsterismError);
   });
 
-  it('reads an astrometry.net file next to asterism files, with ids mapping trees to file order', async () => {
+  it('reads an astrometry.net file next to asterism files, reordering it into tree order', async () => {
     const random = createRng(3);
     const starCount = 40, quadCount = 12;
     const stars = new Float64Array(starCount * 3);
@@ -85,12 +80,28 @@ describe('loadIndex', () => {
     expect([m.starCount, m.quadCount, m.dimQuads, m.codeDim]).toEqual([starCount, quadCount, 4, 4]);
     expect(m.catalog.source).toBe('index-fixture.fits');
     expect(m.scaleLowerDeg).toBeCloseTo(2, 9); // the fixture writes SCALE_L 2°, SCALE_U 2.83°
-    expect(entry.index.quads).toEqual(quads);
-    expect(entry.starVectors).toEqual(fixture.stars);
     expectQuadsFindThemselves(entry, Array.from({ length: quadCount }, (_, q) => q));
-    // Star tree point t is the file's star ids[t].
-    const t = 5, id = entry.index.stars.ids[t];
-    expect(Array.from(entry.index.stars.points.slice(3 * t, 3 * t + 3))).toEqual(Array.from(fixture.stars.slice(3 * id, 3 * id + 3)));
+    // Loaded star t is the file's star fileStar[t] (the nearest vector: the tree keeps them exactly).
+    const fileStar = Array.from({ length: starCount }, (_, t) => {
+      const v = starVector(entry.index, t);
+      let best = -1, bestD = Infinity;
+      for (let s = 0; s < starCount; s++) {
+        const d = Math.hypot(v[0] - fixture.stars[3 * s], v[1] - fixture.stars[3 * s + 1], v[2] - fixture.stars[3 * s + 2]);
+        if (d < bestD) [best, bestD] = [s, d];
+      }
+      expect(bestD).toBeLessThan(1e-12);
+      return best;
+    });
+    // The same quads, star for star in the same roles, each with the file's code.
+    const fileQuad = (q: number) => Array.from(quads.subarray(4 * q, 4 * q + 4)).join();
+    const loadedQuad = (q: number) => Array.from(entry.index.quads.subarray(4 * q, 4 * q + 4), (t) => fileStar[t]).join();
+    const fileOrder = Array.from({ length: quadCount }, (_, q) => fileQuad(q));
+    for (let q = 0; q < quadCount; q++) {
+      const f = fileOrder.indexOf(loadedQuad(q));
+      expect(f).toBeGreaterThanOrEqual(0);
+      expect(Array.from(quadCodeOf(entry.index, q))).toEqual(Array.from(codes.subarray(4 * f, 4 * f + 4)));
+    }
+    expect(new Set(Array.from({ length: quadCount }, (_, q) => loadedQuad(q))).size).toBe(new Set(fileOrder).size);
   });
 
   const debian = '/usr/share/astrometry/index-tycho2-12.littleendian.fits';

@@ -8,11 +8,9 @@
  * {@link commands}. Keep heavy imports (sharp, the addon, ONNX) inside `run` so that `--help` and
  * `--version` stay instant.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isAsterismError } from '../errors.js';
+import { packageVersion } from '../package-root.js';
 import { detectCommand } from './commands/detect.js';
 import { indexCommand } from './commands/index.js';
 
@@ -115,20 +113,6 @@ class UsageError extends Error {
   }
 }
 
-function packageVersion(): string {
-  // The same file runs from lib/cli (tsx, tests) and dist/lib/cli (installed): walk up to our package.json.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'asterism' && pkg.version) return pkg.version;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return 'unknown';
-    dir = parent;
-  }
-}
 
 const HELP_WIDTH = 80;
 

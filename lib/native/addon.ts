@@ -5,8 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import type { DetectOptions } from '../detect/types.js';
 
 /** Raw detect result from C++: one Float64Array per column, brightest first. */
@@ -47,17 +47,30 @@ export interface NativeFitsResult {
   cards: Array<[string, string, string]>;
 }
 
-/** A kd-tree as the addon reads it (see native/kdtree/kdtree.h); the arrays are borrowed per call. */
+/** Coordinates of a kd-tree: doubles, or integers quantised as astrometry.net stores its trees. */
+export type NativeKdPointArray = Float64Array | Uint32Array | Uint16Array;
+
+/** A kd-tree as the addon reads it (see native/kdtree/kdtree.h); the arrays are borrowed. */
 export interface NativeKdTree {
   dim: number;
   count: number;
   levels: number;
-  /** count × dim coordinates in tree order. */
-  points: Float64Array;
-  /** Original index of each point in tree order. */
-  ids: Uint32Array;
-  /** Per node (2^levels − 1 of them): dim minima, then dim maxima. */
-  bounds: Float64Array;
+  /** count × dim coordinates in tree order, in tree units. */
+  points: NativeKdPointArray;
+  /** Original index of each point in tree order; absent means the tree positions. */
+  ids?: Uint32Array;
+  /** Per node (2^levels − 1 of them): dim minima, then dim maxima; same type as `points`. */
+  bounds: NativeKdPointArray;
+  /** Integer trees only: real_d = offset[d] + scale × stored_d. */
+  quantisation?: { offset: Float64Array; scale: number };
+}
+
+/**
+ * A tree checked once by kdtreeOpen, accepted by the searches in place of the tree; it keeps the
+ * tree's arrays alive until it is garbage-collected. Opaque.
+ */
+export interface NativeKdTreeHandle {
+  readonly __kdTreeHandle: unique symbol;
 }
 
 /** What kdtreeBuild returns: the tree's arrays, newly allocated and owned by JavaScript. */
@@ -83,23 +96,15 @@ export interface NativeAddon {
   fitsReadSync(bytes: Uint8Array, maxPixels: number): NativeFitsResult;
   kdtreeBuild(points: Float64Array, dim: number, leafSize: number): NativeKdTreeBuild;
   kdtreeBuildAsync(points: Float64Array, dim: number, leafSize: number): Promise<NativeKdTreeBuild>;
-  kdtreeRangeSearch(tree: NativeKdTree, query: Float64Array, radius: number): Uint32Array;
-  kdtreeRangeSearchBatch(tree: NativeKdTree, queries: Float64Array, radius: number): NativeRangeSearchBatch;
+  kdtreeOpen(tree: NativeKdTree): NativeKdTreeHandle;
+  kdtreeRangeSearch(tree: NativeKdTree | NativeKdTreeHandle, query: Float64Array, radius: number): Uint32Array;
+  kdtreeRangeSearchBatch(tree: NativeKdTree | NativeKdTreeHandle, queries: Float64Array, radius: number): NativeRangeSearchBatch;
+  /** The batch search on the libuv pool, split among `threads` threads (default min(2, cores)). */
+  kdtreeRangeSearchBatchAsync(tree: NativeKdTree | NativeKdTreeHandle, queries: Float64Array, radius: number, threads?: number): Promise<NativeRangeSearchBatch>;
 }
 
 const EXPECTED_ABI = 1;
-// Sources run from lib/native, the compiled package from dist/lib/native: find the root by
-// walking up to the package.json rather than counting levels.
-function findPackageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'binding.gyp'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return dirname(fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-}
-const packageRoot = findPackageRoot();
+
 
 let cached: NativeAddon | null | undefined;
 let warned = false;

@@ -18,10 +18,13 @@
 import { AsterismError } from '../errors.js';
 import { nsideForSize, pixelCount, pixelSizeDeg, pixelToVec, vecToPixel } from '../sky/healpix.js';
 import { tanProject } from '../sky/tan.js';
-import { angleBetween, angleToChordSq, degToRad, midpoint, radecToVec, radToDeg, type Vec3 } from '../sky/vector.js';
+import { angleBetween, angleToChordSq, degToRad, midpoint, radecToVec, type Vec3 } from '../sky/vector.js';
 import { codeDimension, quadCode, type QuadSize } from '../solve/quad-code.js';
 import type { StarCatalog } from './catalog.js';
-import { buildKdTree, DEFAULT_KD_LEAF_SIZE, identityIds, rangeSearch, type KdTree } from './kdtree.js';
+import { buildKdTree, DEFAULT_KD_LEAF_SIZE, quantiseKdTree, rangeSearch, type KdTree } from './kdtree.js';
+import type { SubIndex } from './subindex.js';
+
+export type { SubIndex, SubIndexMeta } from './subindex.js';
 
 /** Options of {@link buildSubIndex}. Angles in degrees. */
 export interface BuildSubIndexOptions {
@@ -31,8 +34,13 @@ export interface BuildSubIndexOptions {
   scaleUpperDeg: number;
   /** Stars per quad: 4 (default), or 3 or 5. */
   dimQuads?: QuadSize;
-  /** Brightest stars kept per fine cell (default 8). */
+  /** Brightest stars kept per star-grid cell (default 8). */
   starsPerCell?: number;
+  /**
+   * Cell size of the star-selection grid, degrees (default: the quad grid's, about the smallest
+   * quad diameter). Finer cells keep more faint stars in sparse regions, at the cost of size.
+   */
+  starCellDeg?: number;
   /** Visits of the quad grid with the reuse limit in force (default 2). */
   passes?: number;
   /** Quads a star may join before the final visit (default 8). */
@@ -44,44 +52,21 @@ export interface BuildSubIndexOptions {
   signal?: AbortSignal;
 }
 
-/** Metadata of a sub-index, stored as the file's JSON. Angles in degrees unless named otherwise. */
-export interface SubIndexMeta {
-  kind: 'asterism-subindex';
-  indexId: number;
-  dimQuads: QuadSize;
-  codeDim: number;
-  scaleLowerDeg: number;
-  scaleUpperDeg: number;
-  /** HEALPix (NESTED) grid the quads were placed on, and the finer one that selected stars. */
-  quadNside: number;
-  starNside: number;
-  starsPerCell: number;
-  passes: number;
-  maxStarUse: number;
-  starCount: number;
-  quadCount: number;
-  /** Points per kd-tree leaf the trees were built with. */
-  kdLeafSize: number;
-  /** Quad cells that received at least one quad, as a fraction of all cells. */
-  cellCoverage: number;
-  catalog: { source: string; stars: number; magLimit: number };
-}
+/**
+ * Star unit vectors are stored as u32 steps of 2 / (2^32 − 1) ≈ 0.1 milliarcsecond, far below
+ * any catalogue's precision, in 12 bytes instead of 24.
+ */
+export const STAR_STORAGE = 'u32';
+/**
+ * Codes are stored as u16 steps of about 2.2e-5 (codes span roughly [−0.21, 1.21]), 500 times
+ * finer than the solver's code tolerance (~0.01), in 8 bytes instead of 32: astrometry.net's
+ * index files quantise codes the same way.
+ */
+export const CODE_STORAGE = 'u16';
 
-/** A sub-index in memory: the same arrays a sub-index file holds. */
-export interface SubIndex {
-  meta: SubIndexMeta;
-  /** Star unit vectors, in star-tree order (ids are the identity: star t is tree point t). */
-  stars: KdTree;
-  /** Magnitude of each star, in star-tree order. */
-  mags: Float32Array;
-  /** dimQuads star indices (star-tree order) per quad, A, B, then the inner stars in code order; quads in code-tree order. */
-  quads: Uint32Array;
-  /** The codes, one point per quad, in tree order (quad i's code is codes.points[i·codeDim …]; ids are the identity). */
-  codes: KdTree;
-}
-
-function checkOptions(o: BuildSubIndexOptions): Required<Omit<BuildSubIndexOptions, 'onProgress' | 'signal'>> {
+function checkOptions(o: BuildSubIndexOptions): Required<Omit<BuildSubIndexOptions, 'onProgress' | 'signal' | 'starCellDeg'>> & { starCellDeg?: number } {
   const r = {
+    starCellDeg: o.starCellDeg,
     scaleLowerDeg: o.scaleLowerDeg,
     scaleUpperDeg: o.scaleUpperDeg,
     dimQuads: o.dimQuads ?? 4,
@@ -94,6 +79,9 @@ function checkOptions(o: BuildSubIndexOptions): Required<Omit<BuildSubIndexOptio
     throw new AsterismError('E_INVALID_ARGUMENT', `quad scale range must satisfy 0 < lower < upper ≤ 60 degrees, got ${r.scaleLowerDeg}–${r.scaleUpperDeg}`);
   }
   if (![3, 4, 5].includes(r.dimQuads)) throw new AsterismError('E_INVALID_ARGUMENT', `dimQuads must be 3, 4 or 5, got ${r.dimQuads}`);
+  if (r.starCellDeg !== undefined && !(r.starCellDeg > 0 && r.starCellDeg <= 60)) {
+    throw new AsterismError('E_INVALID_ARGUMENT', `starCellDeg must be in (0, 60] degrees, got ${r.starCellDeg}`);
+  }
   for (const key of ['starsPerCell', 'passes', 'maxStarUse'] as const) {
     if (!Number.isInteger(r[key]) || r[key] < 1) throw new AsterismError('E_INVALID_ARGUMENT', `${key} must be a positive integer`);
   }
@@ -156,9 +144,9 @@ function* subIndexSteps(catalog: StarCatalog, options: BuildSubIndexOptions): Ge
     if (options.signal?.aborted) throw new AsterismError('E_ABORTED', 'building the index was aborted');
   };
   const dLow = degToRad(o.scaleLowerDeg), dHigh = degToRad(o.scaleUpperDeg);
-  // Fine cells at most half the smallest quad; quad cells within a factor √2 of it.
-  const starNside = nsideForSize(o.scaleLowerDeg / 2);
+  // Quad cells within a factor √2 of the smallest quad; star cells the same unless asked.
   const quadNside = nsideForSize(o.scaleLowerDeg * Math.SQRT2);
+  const starNside = o.starCellDeg === undefined ? quadNside : nsideForSize(o.starCellDeg);
 
   progress(0, 'selecting stars');
   const selected = selectUniformStars(catalog, starNside, o.starsPerCell);
@@ -171,10 +159,11 @@ function* subIndexSteps(catalog: StarCatalog, options: BuildSubIndexOptions): Ge
   const stars = buildKdTree(vectors, 3);
   yield;
   // treeIndexOf[selection position] = position in tree order; brightness rank = selection position.
+  const starIds = stars.ids!;
   const treeIndexOf = new Uint32Array(m);
-  for (let t = 0; t < m; t++) treeIndexOf[stars.ids[t]] = t;
+  for (let t = 0; t < m; t++) treeIndexOf[starIds[t]] = t;
   const mags = new Float32Array(m);
-  for (let t = 0; t < m; t++) mags[t] = catalog.mag[selected[stars.ids[t]]];
+  for (let t = 0; t < m; t++) mags[t] = catalog.mag[selected[starIds[t]]];
   const vecOf = (t: number): Vec3 => [stars.points[3 * t], stars.points[3 * t + 1], stars.points[3 * t + 2]];
 
   const k = o.dimQuads;
@@ -193,7 +182,7 @@ function* subIndexSteps(catalog: StarCatalog, options: BuildSubIndexOptions): Ge
     const centre = pixelToVec(quadNside, cell);
     // Candidates brightest first: the tree order is not brightness order, the selection order is.
     const found = Array.from(rangeSearch(stars, Float64Array.from(centre), searchRadius), (id) => treeIndexOf[id]);
-    found.sort((a, b) => stars.ids[a] - stars.ids[b]);
+    found.sort((a, b) => starIds[a] - starIds[b]);
     const candidates = found.filter((t) => use[t] < limit);
     // Widen the pool only when the brightest stars give nothing: most cells succeed early.
     for (const pool of [12, 24, 48]) {
@@ -261,7 +250,7 @@ function* subIndexSteps(catalog: StarCatalog, options: BuildSubIndexOptions): Ge
   const codeTree = buildKdTree(Float64Array.from(codes), codeDim);
   const quads = new Uint32Array(quadCount * k);
   for (let t = 0; t < quadCount; t++) {
-    const original = codeTree.ids[t];
+    const original = codeTree.ids![t];
     for (let s = 0; s < k; s++) quads[t * k + s] = quadStars[original * k + s];
   }
   let covered = 0;
@@ -288,22 +277,15 @@ function* subIndexSteps(catalog: StarCatalog, options: BuildSubIndexOptions): Ge
       cellCoverage: covered / cells,
       catalog: { source: catalog.source, stars: catalog.ra.length, magLimit },
     },
-    // The data are now in tree order, so tree position and id coincide from here on.
-    stars: { ...stars, ids: identityIds(m) },
+    // The data are now in tree order, so the trees need no ids; files store them quantised
+    // (see STAR_STORAGE and CODE_STORAGE), and the in-memory index is the same as a loaded one.
+    stars: quantiseKdTree({ ...stars, ids: undefined }, STAR_STORAGE),
     mags,
     quads,
-    codes: { ...codeTree, ids: identityIds(quadCount) },
+    codes: quantiseKdTree({ ...codeTree, ids: undefined }, CODE_STORAGE),
   };
 }
 
-
-/** Angular diameter of quad `q` (the A–B distance), degrees: a consistency check for tests and tools. */
-export function quadDiameterDeg(index: SubIndex, q: number): number {
-  const k = index.meta.dimQuads;
-  const p = index.stars.points;
-  const a = index.quads[q * k], b = index.quads[q * k + 1];
-  return radToDeg(angleBetween([p[3 * a], p[3 * a + 1], p[3 * a + 2]], [p[3 * b], p[3 * b + 1], p[3 * b + 2]]));
-}
 
 /** Ratio of the largest to the smallest quad diameter of one sub-index (the paper's √2). */
 export const SUBINDEX_SCALE_STEP = Math.SQRT2;

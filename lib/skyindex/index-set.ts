@@ -3,13 +3,9 @@
  * `ASTERIDX`) and astrometry.net index files (`*.fits`) side by side, each turned into the same
  * in-memory {@link SubIndex}, plus the choice of which ones can solve an image of a given width.
  *
- * Sub-indices read from astrometry.net files differ in one respect: their arrays keep the file's
- * order. The kd-trees are built here, so `stars.points` and `codes.points` are in tree order and
- * the trees' `ids` are NOT the identity: `codes.ids[t]` is the file's quad number of code-tree
- * point t and `stars.ids[t]` the file's star number of star-tree point t. `quads` (star numbers,
- * quad after quad) and `mags` are in file order. rangeSearch returns ids, so its results index
- * `quads` directly; a star's vector by star number is in {@link IndexSetEntry.starVectors}, which
- * works for both formats.
+ * astrometry.net files keep their own kd-tree layout, so their trees are rebuilt here (as
+ * doubles) and their stars, magnitudes and quads put into the new trees' order: afterwards a
+ * sub-index from either kind of file is used the same way (./subindex.ts).
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -17,9 +13,9 @@ import { AsterismError } from '../errors.js';
 import { radToDeg } from '../sky/vector.js';
 import type { QuadSize } from '../solve/quad-code.js';
 import { readAnetIndex } from './anet.js';
-import type { SubIndex } from './build.js';
 import { INDEX_MAGIC } from './container.js';
 import { buildKdTree, DEFAULT_KD_LEAF_SIZE } from './kdtree.js';
+import type { SubIndex } from './subindex.js';
 import { loadSubIndex } from './subindex-file.js';
 
 /**
@@ -39,11 +35,6 @@ export interface IndexSetEntry {
   path: string;
   format: IndexFileFormat;
   index: SubIndex;
-  /**
-   * starCount × 3 unit vectors by star number, the numbering `quads` uses: the star tree's points
-   * for asterism files (ids are the identity there), the file's order for astrometry.net files.
-   */
-  starVectors: Float64Array;
   /** For astrometry.net files: the HEALPix the file covers (−1 all-sky) and its nside. */
   healpix?: { pixel: number; nside: number };
 }
@@ -89,7 +80,7 @@ function ioError(path: string, e: unknown): AsterismError {
 }
 
 /** Turns an astrometry.net index into a SubIndex (trees built here; see the module comment). */
-function fromAnet(path: string): Pick<IndexSetEntry, 'index' | 'starVectors' | 'healpix'> {
+function fromAnet(path: string): Pick<IndexSetEntry, 'index' | 'healpix'> {
   let anet;
   try {
     anet = readAnetIndex(path);
@@ -99,9 +90,23 @@ function fromAnet(path: string): Pick<IndexSetEntry, 'index' | 'starVectors' | '
     }
     throw e;
   }
-  const mags = anet.mags ?? new Float32Array(anet.starCount).fill(NaN);
+  const fileMags = anet.mags ?? new Float32Array(anet.starCount).fill(NaN);
   let magLimit = -Infinity;
-  for (const m of mags) if (m > magLimit) magLimit = m;
+  for (const m of fileMags) if (m > magLimit) magLimit = m;
+  const starTree = buildKdTree(anet.stars, 3);
+  const codeTree = buildKdTree(anet.codes, anet.codeDim);
+  const starIds = starTree.ids!, codeIds = codeTree.ids!;
+  const treeStarOf = new Uint32Array(anet.starCount);
+  const mags = new Float32Array(anet.starCount);
+  for (let t = 0; t < anet.starCount; t++) {
+    treeStarOf[starIds[t]] = t;
+    mags[t] = fileMags[starIds[t]];
+  }
+  const k = anet.dimQuads;
+  const quads = new Uint32Array(anet.quadCount * k);
+  for (let q = 0; q < anet.quadCount; q++) {
+    for (let s = 0; s < k; s++) quads[q * k + s] = treeStarOf[anet.quads[codeIds[q] * k + s]];
+  }
   const index: SubIndex = {
     meta: {
       kind: 'asterism-subindex',
@@ -121,12 +126,12 @@ function fromAnet(path: string): Pick<IndexSetEntry, 'index' | 'starVectors' | '
       cellCoverage: 0,
       catalog: { source: basename(path), stars: anet.starCount, magLimit: Number.isFinite(magLimit) ? magLimit : NaN },
     },
-    stars: buildKdTree(anet.stars, 3),
+    stars: { ...starTree, ids: undefined },
     mags,
-    quads: anet.quads,
-    codes: buildKdTree(anet.codes, anet.codeDim),
+    quads,
+    codes: { ...codeTree, ids: undefined },
   };
-  return { index, starVectors: anet.stars, healpix: { pixel: anet.healpix, nside: anet.hpNside } };
+  return { index, healpix: { pixel: anet.healpix, nside: anet.hpNside } };
 }
 
 async function loadFile(path: string): Promise<IndexSetEntry> {
@@ -138,7 +143,7 @@ async function loadFile(path: string): Promise<IndexSetEntry> {
   }
   if (head.startsWith(INDEX_MAGIC)) {
     const index = await loadSubIndex(path);
-    return { path, format: 'asterism', index, starVectors: index.stars.points };
+    return { path, format: 'asterism', index };
   }
   if (head === FITS_MAGIC) return { path, format: 'astrometry.net', ...fromAnet(path) };
   throw new AsterismError('E_INDEX_FORMAT', `${path} is neither an asterism index (magic ${INDEX_MAGIC}) nor an astrometry.net index (FITS)`);

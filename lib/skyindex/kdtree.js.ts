@@ -163,33 +163,39 @@ export function buildKdTreeJs(points: Float64Array, dim: number, leafSize: numbe
   return { points: treePoints, ids, bounds, levels };
 }
 
-/** Appends to `out` the ids of points within `radius` of `query` (offset `q` into `queries`). */
-function searchInto(tree: NativeKdTree, queries: Float64Array, q: number, radius: number, out: number[]): void {
+/**
+ * Appends to `out` the ids of points p with Σ (p_d − q_d)² ≤ radius2, in ascending tree order,
+ * where q is `dim` coordinates at offset `q` of `queries`, already in tree units.
+ */
+function searchInto(tree: NativeKdTree, queries: Float64Array, q: number, radius2: number, out: number[]): void {
   const { dim, points, ids, bounds } = tree;
-  const radius2 = radius * radius;
   const firstLeaf = kdTreeNodeCount(tree.levels - 1);
   const visit = (k: number, lo: number, hi: number): void => {
     if (lo === hi) return;
     const mn = k * 2 * dim;
     const mx = mn + dim;
-    // Squared distance to the box and to its farthest corner; see native/kdtree/kdtree.cpp for
-    // why pruning and whole-node acceptance never disagree with the per-point test.
+    // Squared distance to the box, then (only when the box is in reach) to its farthest corner;
+    // see native/kdtree/kdtree.cpp for why pruning and whole-node acceptance never disagree
+    // with the per-point test.
     let nearest = 0;
-    let farthest = 0;
     for (let d = 0; d < dim; d++) {
       const x = queries[q + d];
       const lower = bounds[mn + d];
       const upper = bounds[mx + d];
       const gap = x < lower ? lower - x : x > upper ? x - upper : 0;
       nearest += gap * gap;
-      const below = x - lower;
-      const above = upper - x;
+    }
+    if (!(nearest <= radius2)) return;
+    let farthest = 0;
+    for (let d = 0; d < dim; d++) {
+      const x = queries[q + d];
+      const below = x - bounds[mn + d];
+      const above = bounds[mx + d] - x;
       const reach = below > above ? below : above;
       farthest += reach * reach;
     }
-    if (!(nearest <= radius2)) return;
     if (farthest <= radius2) {
-      for (let i = lo; i < hi; i++) out.push(ids[i]);
+      for (let i = lo; i < hi; i++) out.push(ids ? ids[i] : i);
       return;
     }
     if (k >= firstLeaf) {
@@ -200,7 +206,7 @@ function searchInto(tree: NativeKdTree, queries: Float64Array, q: number, radius
           const diff = points[p + d] - queries[q + d];
           sum += diff * diff;
         }
-        if (sum <= radius2) out.push(ids[i]);
+        if (sum <= radius2) out.push(ids ? ids[i] : i);
       }
       return;
     }
@@ -208,26 +214,47 @@ function searchInto(tree: NativeKdTree, queries: Float64Array, q: number, radius
     visit(2 * k + 1, lo, mid);
     visit(2 * k + 2, mid, hi);
   };
-  visit(0, 0, tree.count);
+  if (tree.count > 0) visit(0, 0, tree.count);
 }
 
 /**
- * Original ids of all points p with Σ (p_d − query_d)² ≤ radius², in ascending tree order; the
- * same ids as the addon's kdtreeRangeSearch.
+ * The queries in tree units: (query_d − offset_d) / scale for a quantised tree, the queries
+ * themselves otherwise (the same arithmetic as toTreeUnits in native/kdtree/kdtree.cpp).
+ */
+function toTreeUnits(tree: NativeKdTree, queries: Float64Array): Float64Array {
+  const quantisation = tree.quantisation;
+  if (!quantisation) return queries;
+  const { offset, scale } = quantisation;
+  const mapped = new Float64Array(queries.length);
+  for (let i = 0; i < queries.length; i++) mapped[i] = (queries[i] - offset[i % tree.dim]) / scale;
+  return mapped;
+}
+
+/** The squared radius in tree units. */
+function radius2InTreeUnits(tree: NativeKdTree, radius: number): number {
+  const r = tree.quantisation ? radius / tree.quantisation.scale : radius;
+  return r * r;
+}
+
+/**
+ * Ids of all points within `radius` of `query` in ascending tree order (for a quantised tree,
+ * measured in tree units: see {@link KdTree}); the same ids as the addon's kdtreeRangeSearch.
  */
 export function rangeSearchJs(tree: NativeKdTree, query: Float64Array, radius: number): Uint32Array {
   const out: number[] = [];
-  searchInto(tree, query, 0, radius, out);
+  searchInto(tree, toTreeUnits(tree, query), 0, radius2InTreeUnits(tree, radius), out);
   return Uint32Array.from(out);
 }
 
 /** rangeSearchJs for each of `queries.length / tree.dim` queries, flattened with offsets. */
 export function rangeSearchBatchJs(tree: NativeKdTree, queries: Float64Array, radius: number): NativeRangeSearchBatch {
   const queryCount = queries.length / tree.dim;
+  const mapped = toTreeUnits(tree, queries);
+  const radius2 = radius2InTreeUnits(tree, radius);
   const out: number[] = [];
   const offsets = new Uint32Array(queryCount + 1);
   for (let i = 0; i < queryCount; i++) {
-    searchInto(tree, queries, i * tree.dim, radius, out);
+    searchInto(tree, mapped, i * tree.dim, radius2, out);
     offsets[i + 1] = out.length;
   }
   return { ids: Uint32Array.from(out), offsets };

@@ -6,26 +6,44 @@
 import { readFile } from 'node:fs/promises';
 import { AsterismError } from '../errors.js';
 import { codeDimension } from '../solve/quad-code.js';
-import type { SubIndex, SubIndexMeta } from './build.js';
 import { readContainer, writeContainer, type SectionArray } from './container.js';
-import { identityIds, kdTreeLevels, kdTreeNodeCount, type KdTree } from './kdtree.js';
+import { kdTreeLevels, kdTreeNodeCount, type KdTree } from './kdtree.js';
+import type { SubIndex, SubIndexMeta } from './subindex.js';
 
-/** Version of the sub-index layout inside the container (sections and metadata keys). */
-export const SUBINDEX_LAYOUT_VERSION = 1;
+/**
+ * Version of the sub-index layout inside the container (sections and metadata keys). 2: star
+ * vectors as u32 and codes as u16 with their quantisation in the metadata (1 stored doubles).
+ */
+export const SUBINDEX_LAYOUT_VERSION = 2;
+
+/** A tree's shape and quantisation (real = offset[d] + scale × stored), kept in the metadata JSON. */
+interface StoredTree {
+  levels: number;
+  leafSize: number;
+  offset: number[];
+  scale: number;
+}
 
 interface StoredMeta extends SubIndexMeta {
   layoutVersion: number;
-  starTree: { levels: number; leafSize: number };
-  codeTree: { levels: number; leafSize: number };
+  starTree: StoredTree;
+  codeTree: StoredTree;
 }
 
-/** Serialises a sub-index. */
+function storedTree(tree: KdTree, leafSize: number, what: string): StoredTree {
+  if (!tree.quantisation || tree.ids) {
+    throw new AsterismError('E_INVALID_ARGUMENT', `the ${what} tree must be quantised and in tree order (as buildSubIndex makes it)`);
+  }
+  return { levels: tree.levels, leafSize, offset: Array.from(tree.quantisation.offset), scale: tree.quantisation.scale };
+}
+
+/** Serialises a sub-index (as made by buildSubIndex: quantised trees, data in tree order). */
 export function writeSubIndex(index: SubIndex): Uint8Array {
   const meta: StoredMeta = {
     ...index.meta,
     layoutVersion: SUBINDEX_LAYOUT_VERSION,
-    starTree: { levels: index.stars.levels, leafSize: index.meta.kdLeafSize },
-    codeTree: { levels: index.codes.levels, leafSize: index.meta.kdLeafSize },
+    starTree: storedTree(index.stars, index.meta.kdLeafSize, 'star'),
+    codeTree: storedTree(index.codes, index.meta.kdLeafSize, 'code'),
   };
   const sections: Record<string, SectionArray> = {
     starPoints: index.stars.points,
@@ -62,21 +80,25 @@ export function readSubIndex(bytes: Uint8Array, label = 'sub-index file'): SubIn
   };
   const starCount = meta.starCount, quadCount = meta.quadCount;
   if (!Number.isInteger(starCount) || !Number.isInteger(quadCount) || starCount < 0 || quadCount < 0) bad('bad star or quad count');
-  const tree = (prefix: 'star' | 'code', dim: number, count: number, info: { levels: number; leafSize: number }): KdTree => {
+  const tree = <T extends Uint16Array | Uint32Array>(prefix: 'star' | 'code', type: new (...args: never[]) => T, dim: number, count: number, info: StoredTree): KdTree => {
     if (!info || kdTreeLevels(count, info.leafSize) !== info.levels) bad(`${prefix} tree levels do not match its size`);
+    const { offset, scale } = info;
+    if (!Array.isArray(offset) || offset.length !== dim || !offset.every(Number.isFinite) || !(Number.isFinite(scale) && scale > 0)) {
+      bad(`${prefix} tree quantisation is malformed`);
+    }
     const nodes = kdTreeNodeCount(info.levels);
+    // Stars and quads are stored in tree order, so tree position and id coincide: no ids.
     return {
       dim,
       count,
       levels: info.levels,
-      points: section(`${prefix}Points`, Float64Array, count * dim),
-      bounds: section(`${prefix}Bounds`, Float64Array, nodes * 2 * dim),
-      // Stars and quads are stored in tree order, so tree position and id coincide.
-      ids: identityIds(count),
+      points: section(`${prefix}Points`, type, count * dim),
+      bounds: section(`${prefix}Bounds`, type, nodes * 2 * dim),
+      quantisation: { offset: Float64Array.from(offset), scale },
     };
   };
-  const stars = tree('star', 3, starCount, meta.starTree);
-  const codes = tree('code', meta.codeDim, quadCount, meta.codeTree);
+  const stars = tree('star', Uint32Array, 3, starCount, meta.starTree);
+  const codes = tree('code', Uint16Array, meta.codeDim, quadCount, meta.codeTree);
   const mags = section('starMags', Float32Array, starCount);
   const quads = section('quads', Uint32Array, quadCount * k);
   for (let i = 0; i < quads.length; i++) if (quads[i] >= starCount) bad(`quad ${Math.floor(i / k)} names star ${quads[i]} of ${starCount}`);

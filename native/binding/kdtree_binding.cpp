@@ -1,20 +1,34 @@
 // kdtreeBuild(points: Float64Array, dim, leafSize) -> {points, ids, bounds, levels}
 // kdtreeBuildAsync(points, dim, leafSize) -> Promise<{points, ids, bounds, levels}>
-// kdtreeRangeSearch(tree, query: Float64Array, radius) -> Uint32Array
-// kdtreeRangeSearchBatch(tree, queries: Float64Array, radius) -> {ids: Uint32Array, offsets: Uint32Array}
+// kdtreeOpen(tree) -> handle (an External)
+// kdtreeRangeSearch(treeOrHandle, query: Float64Array, radius) -> Uint32Array
+// kdtreeRangeSearchBatch(treeOrHandle, queries: Float64Array, radius) -> {ids, offsets}
+// kdtreeRangeSearchBatchAsync(treeOrHandle, queries, radius, threads?) -> Promise<{ids, offsets}>
 //
-// `tree` is a plain object {dim, count, levels, points: Float64Array, ids: Uint32Array,
-// bounds: Float64Array} (see native/kdtree/kdtree.h for the layout).
+// `tree` is a plain object {dim, count, levels, points, bounds, ids?, quantisation?} with points
+// and bounds both Float64Array, Uint32Array or Uint16Array, ids a Uint32Array or absent, and
+// quantisation {offset: Float64Array(dim), scale} present exactly for integer trees (see
+// native/kdtree/kdtree.h for the layout). kdtreeOpen checks a tree once and returns a handle
+// that later calls accept in its place; each call then only re-checks, in O(1), that the
+// arrays still have the data pointer and length they had when opened (a detached or resized
+// ArrayBuffer fails that check with E_INVALID_ARGUMENT instead of being read).
 //
-// Ownership: every typed array passed in is borrowed from JavaScript, never copied. The searches
-// are synchronous and read the tree and the queries only during the call. The build allocates its
-// three output arrays in the JavaScript heap on the main thread and the core writes into them in
-// place; kdtreeBuildAsync holds persistent references to the input and the outputs until the
-// promise settles, so none is collected while a pool thread uses it, and the caller must not write
-// to `points` until then. The outputs belong to JavaScript once returned or resolved.
+// Ownership: every typed array passed in is borrowed from JavaScript, never copied. A handle
+// holds strong references to the tree's arrays until it is garbage-collected. The synchronous
+// searches read the tree and the queries only during the call. kdtreeRangeSearchBatchAsync
+// copies the queries, holds a reference to the handle (so to the tree's arrays) until the
+// promise settles, and reads the tree from pool threads meanwhile: the caller must not detach
+// the tree's buffers until then (lib/skyindex/kdtree.ts marks them untransferable). The build
+// allocates its three output arrays in the JavaScript heap on the main thread and the core
+// writes into them in place; kdtreeBuildAsync holds persistent references to the input and the
+// outputs until the promise settles, so none is collected while a pool thread uses it, and the
+// caller must not write to `points` until then. Outputs belong to JavaScript once returned.
 #include <cmath>
 #include <cstring>
+#include <algorithm>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../kdtree/kdtree.h"
@@ -57,34 +71,180 @@ void requireFinite(Napi::Env env, const double* values, size_t n, const char* na
   }
 }
 
-// Checks a tree object and borrows its arrays. The checks make every read the search does fall
-// inside the arrays: sizes must match dim, count and levels exactly.
-kdtree::TreeView treeArg(Napi::Env env, const Napi::Value& v) {
+// A typed array as napi reports it: the element type, length and first element.
+struct ArrayInfo {
+  napi_typedarray_type type = napi_uint8_array;
+  size_t length = 0;
+  const void* data = nullptr;
+};
+
+bool typedArrayInfo(Napi::Env env, napi_value value, ArrayInfo& info) {
+  bool isTypedArray = false;
+  if (napi_is_typedarray(env, value, &isTypedArray) != napi_ok || !isTypedArray) return false;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, value, &info.type, &info.length, &data, nullptr, nullptr) != napi_ok) {
+    return false;
+  }
+  info.data = data;
+  return true;
+}
+
+// One of the tree's arrays, held by a handle: the reference keeps it alive, and the data
+// pointer and length it had when checked tell whether it has been detached or resized since.
+struct HeldArray {
+  Napi::Reference<Napi::Value> ref;
+  const void* data = nullptr;
+  size_t length = 0;
+
+  void hold(Napi::Value value, const ArrayInfo& info) {
+    ref = Napi::Reference<Napi::Value>::New(value, 1);
+    data = info.data;
+    length = info.length;
+  }
+  // Two napi calls: the referenced value is known to be a typed array (a value never changes
+  // type); napi_get_typedarray_info fails on anything else, which also counts as changed.
+  bool unchanged(Napi::Env env) const {
+    if (ref.IsEmpty()) return true;
+    napi_value value = nullptr;
+    if (napi_get_reference_value(env, ref, &value) != napi_ok || value == nullptr) return false;
+    napi_typedarray_type type;
+    size_t nowLength = 0;
+    void* nowData = nullptr;
+    return napi_get_typedarray_info(env, value, &type, &nowLength, &nowData, nullptr, nullptr) == napi_ok &&
+           nowData == data && nowLength == length;
+  }
+};
+
+// A checked tree: the view the core searches, and (in a handle) references to its arrays.
+struct OpenTree {
+  kdtree::TreeView view;
+  HeldArray points;
+  HeldArray bounds;
+  HeldArray ids;
+  HeldArray offset;
+
+  void requireUnchanged(Napi::Env env) const {
+    if (!points.unchanged(env) || !bounds.unchanged(env) || !ids.unchanged(env) || !offset.unchanged(env)) {
+      throwInvalid(env, "the kd-tree's arrays were detached or resized after the tree was opened");
+    }
+  }
+};
+
+// Marks handles made by kdtreeOpen, so that no other External is taken for one.
+constexpr napi_type_tag kOpenTreeTag = {0x6b64747265656f70ULL, 0x617374657269736dULL};
+
+const char* pointTypeName(napi_typedarray_type type) {
+  switch (type) {
+    case napi_float64_array: return "Float64Array";
+    case napi_uint32_array: return "Uint32Array";
+    case napi_uint16_array: return "Uint16Array";
+    default: return "?";
+  }
+}
+
+// Checks a tree object and fills `out`: the view and, when `hold` is set, references to the
+// arrays. The checks make every read the search does fall inside the arrays: sizes must match
+// dim, count and levels exactly, and an integer tree must carry a usable quantisation.
+void treeArg(Napi::Env env, const Napi::Value& v, OpenTree& out, bool hold) {
   if (!v.IsObject() || v.IsTypedArray() || v.IsArray()) {
-    throwInvalid(env, "tree must be an object {dim, count, levels, points, ids, bounds}");
+    throwInvalid(env, "tree must be an object {dim, count, levels, points, bounds, ids?, quantisation?}");
   }
   Napi::Object o = v.As<Napi::Object>();
-  kdtree::TreeView t;
+  kdtree::TreeView& t = out.view;
   t.dim = static_cast<int>(integerArg(env, o.Get("dim"), "tree.dim", 1, kdtree::kMaxDim));
   t.count = integerArg(env, o.Get("count"), "tree.count", 0, static_cast<double>(kdtree::kMaxPoints));
   t.levels = static_cast<int>(integerArg(env, o.Get("levels"), "tree.levels", 1, kdtree::kMaxLevels));
-  Napi::Float64Array points = float64Arg(env, o.Get("points"), "tree.points");
-  Napi::Value idsValue = o.Get("ids");
-  if (!idsValue.IsTypedArray() || idsValue.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
-    throwInvalid(env, "tree.ids must be a Uint32Array");
-  }
-  Napi::Uint32Array ids = idsValue.As<Napi::Uint32Array>();
-  Napi::Float64Array bounds = float64Arg(env, o.Get("bounds"), "tree.bounds");
   const size_t dim = static_cast<size_t>(t.dim);
-  if (points.ElementLength() != t.count * dim) throwInvalid(env, "tree.points.length must equal count * dim");
-  if (ids.ElementLength() != t.count) throwInvalid(env, "tree.ids.length must equal count");
-  if (bounds.ElementLength() != kdtree::nodeCount(t.levels) * 2 * dim) {
+
+  Napi::Value pointsValue = o.Get("points");
+  ArrayInfo points;
+  if (!typedArrayInfo(env, pointsValue, points) ||
+      (points.type != napi_float64_array && points.type != napi_uint32_array && points.type != napi_uint16_array)) {
+    throwInvalid(env, "tree.points must be a Float64Array, Uint32Array or Uint16Array");
+  }
+  if (points.length != t.count * dim) throwInvalid(env, "tree.points.length must equal count * dim");
+  t.type = points.type == napi_float64_array ? kdtree::PointType::Float64
+           : points.type == napi_uint32_array ? kdtree::PointType::Uint32
+                                              : kdtree::PointType::Uint16;
+
+  Napi::Value boundsValue = o.Get("bounds");
+  ArrayInfo bounds;
+  if (!typedArrayInfo(env, boundsValue, bounds) || bounds.type != points.type) {
+    throwInvalid(env, std::string("tree.bounds must be a ") + pointTypeName(points.type) + " like tree.points");
+  }
+  if (bounds.length != kdtree::nodeCount(t.levels) * 2 * dim) {
     throwInvalid(env, "tree.bounds.length must equal (2^levels - 1) * 2 * dim");
   }
-  t.points = points.Data();
-  t.ids = ids.Data();
-  t.bounds = bounds.Data();
-  return t;
+
+  Napi::Value idsValue = o.Get("ids");
+  ArrayInfo ids;
+  const bool hasIds = !idsValue.IsUndefined() && !idsValue.IsNull();
+  if (hasIds) {
+    if (!typedArrayInfo(env, idsValue, ids) || ids.type != napi_uint32_array) {
+      throwInvalid(env, "tree.ids must be a Uint32Array or absent");
+    }
+    if (ids.length != t.count) throwInvalid(env, "tree.ids.length must equal count");
+  }
+
+  Napi::Value quantisationValue = o.Get("quantisation");
+  const bool quantised = !quantisationValue.IsUndefined() && !quantisationValue.IsNull();
+  Napi::Value offsetValue;
+  ArrayInfo offset;
+  if (t.type == kdtree::PointType::Float64) {
+    if (quantised) throwInvalid(env, "a Float64Array tree must have no quantisation");
+    t.offset = nullptr;
+    t.scale = 1.0;
+  } else {
+    if (!quantised || !quantisationValue.IsObject()) {
+      throwInvalid(env, "a tree with integer points needs quantisation {offset: Float64Array, scale}");
+    }
+    Napi::Object q = quantisationValue.As<Napi::Object>();
+    offsetValue = q.Get("offset");
+    if (!typedArrayInfo(env, offsetValue, offset) || offset.type != napi_float64_array || offset.length != dim) {
+      throwInvalid(env, "tree.quantisation.offset must be a Float64Array of dim values");
+    }
+    requireFinite(env, static_cast<const double*>(offset.data), dim, "tree.quantisation.offset");
+    Napi::Value scaleValue = q.Get("scale");
+    if (!scaleValue.IsNumber()) throwInvalid(env, "tree.quantisation.scale must be a number");
+    t.scale = scaleValue.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(t.scale) || !(t.scale > 0)) throwInvalid(env, "tree.quantisation.scale must be finite and > 0");
+    t.offset = static_cast<const double*>(offset.data);
+  }
+  t.points = points.data;
+  t.bounds = bounds.data;
+  t.ids = hasIds ? static_cast<const uint32_t*>(ids.data) : nullptr;
+  if (hold) {
+    out.points.hold(pointsValue, points);
+    out.bounds.hold(boundsValue, bounds);
+    if (hasIds) out.ids.hold(idsValue, ids);
+    if (t.type != kdtree::PointType::Float64) out.offset.hold(offsetValue, offset);
+  }
+}
+
+// The tree a search reads: a handle from kdtreeOpen (re-checked in O(1)) or a tree object
+// (checked in full into `scratch`, borrowed for this call only).
+const OpenTree& treeOrHandleArg(Napi::Env env, const Napi::Value& v, OpenTree& scratch) {
+  if (v.IsExternal()) {
+    Napi::External<OpenTree> handle = v.As<Napi::External<OpenTree>>();
+    if (!handle.CheckTypeTag(&kOpenTreeTag)) throwInvalid(env, "tree must be a kd-tree or a handle from kdtreeOpen");
+    const OpenTree* open = handle.Data();
+    open->requireUnchanged(env);
+    return *open;
+  }
+  treeArg(env, v, scratch, false);
+  return scratch;
+}
+
+Napi::Value KdtreeOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1) throwInvalid(env, "kdtreeOpen(tree) expected");
+  auto open = std::make_unique<OpenTree>();
+  treeArg(env, info[0], *open, true);
+  Napi::External<OpenTree> handle =
+      Napi::External<OpenTree>::New(env, open.get(), [](Napi::Env, OpenTree* tree) { delete tree; });
+  open.release();
+  handle.TypeTag(&kOpenTreeTag);
+  return handle;
 }
 
 struct BuildInput {
@@ -223,7 +383,8 @@ Napi::Uint32Array toUint32Array(Napi::Env env, const std::vector<uint32_t>& valu
 Napi::Value KdtreeRangeSearch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3) throwInvalid(env, "kdtreeRangeSearch(tree, query: Float64Array, radius) expected");
-  const kdtree::TreeView tree = treeArg(env, info[0]);
+  OpenTree scratch;
+  const kdtree::TreeView& tree = treeOrHandleArg(env, info[0], scratch).view;
   Napi::Float64Array query = float64Arg(env, info[1], "query");
   if (query.ElementLength() != static_cast<size_t>(tree.dim)) throwInvalid(env, "query.length must equal tree.dim");
   requireFinite(env, query.Data(), query.ElementLength(), "query");
@@ -239,17 +400,31 @@ Napi::Value KdtreeRangeSearch(const Napi::CallbackInfo& info) {
   return toUint32Array(env, found);
 }
 
-Napi::Value KdtreeRangeSearchBatch(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 3) throwInvalid(env, "kdtreeRangeSearchBatch(tree, queries: Float64Array, radius) expected");
-  const kdtree::TreeView tree = treeArg(env, info[0]);
-  Napi::Float64Array queries = float64Arg(env, info[1], "queries");
+// The queries of a batch: row-major, a multiple of tree.dim, all finite.
+Napi::Float64Array batchQueriesArg(Napi::Env env, const Napi::Value& v, const kdtree::TreeView& tree) {
+  Napi::Float64Array queries = float64Arg(env, v, "queries");
   if (queries.ElementLength() % static_cast<size_t>(tree.dim) != 0) {
     throwInvalid(env, "queries.length must be a multiple of tree.dim");
   }
-  const size_t queryCount = queries.ElementLength() / static_cast<size_t>(tree.dim);
-  if (queryCount >= kdtree::kMaxPoints) throwInvalid(env, "too many queries");
+  if (queries.ElementLength() / static_cast<size_t>(tree.dim) >= kdtree::kMaxPoints) throwInvalid(env, "too many queries");
   requireFinite(env, queries.Data(), queries.ElementLength(), "queries");
+  return queries;
+}
+
+Napi::Object batchResult(Napi::Env env, const std::vector<uint32_t>& ids, const std::vector<uint32_t>& offsets) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("ids", toUint32Array(env, ids));
+  result.Set("offsets", toUint32Array(env, offsets));
+  return result;
+}
+
+Napi::Value KdtreeRangeSearchBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3) throwInvalid(env, "kdtreeRangeSearchBatch(tree, queries: Float64Array, radius) expected");
+  OpenTree scratch;
+  const kdtree::TreeView& tree = treeOrHandleArg(env, info[0], scratch).view;
+  Napi::Float64Array queries = batchQueriesArg(env, info[1], tree);
+  const size_t queryCount = queries.ElementLength() / static_cast<size_t>(tree.dim);
   const double radius = radiusArg(env, info[2]);
   std::vector<uint32_t> ids;
   std::vector<uint32_t> offsets;
@@ -260,10 +435,72 @@ Napi::Value KdtreeRangeSearchBatch(const Napi::CallbackInfo& info) {
     throw makeError(env, "E_NATIVE", e.what());
   }
   if (status != KdStatus::Ok) throw makeError(env, "E_INVALID_ARGUMENT", kdtree::kdStatusMessage(status));
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("ids", toUint32Array(env, ids));
-  result.Set("offsets", toUint32Array(env, offsets));
-  return result;
+  return batchResult(env, ids, offsets);
+}
+
+// The batch search on the libuv pool, its queries split among `threads` threads.
+class BatchWorker : public Napi::AsyncWorker {
+ public:
+  BatchWorker(Napi::Env env, Napi::External<OpenTree> handle, const Napi::Float64Array& queries, double radius,
+              int threads)
+      : Napi::AsyncWorker(env, "asterism:kdtreeRangeSearchBatch"), deferred_(Napi::Promise::Deferred::New(env)),
+        tree_(handle.Data()->view), queries_(queries.Data(), queries.Data() + queries.ElementLength()),
+        radius_(radius), threads_(threads) {
+    handleRef_ = Napi::Persistent(handle);
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      status_ = kdtree::rangeSearchBatch(tree_, queries_.data(), queries_.size() / static_cast<size_t>(tree_.dim),
+                                         radius_, ids_, offsets_, threads_);
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (status_ != KdStatus::Ok) {
+      deferred_.Reject(makeError(env, "E_INVALID_ARGUMENT", kdtree::kdStatusMessage(status_)).Value());
+      return;
+    }
+    deferred_.Resolve(batchResult(env, ids_, offsets_));
+  }
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(makeError(Env(), "E_NATIVE", e.Message()).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::Reference<Napi::External<OpenTree>> handleRef_;
+  kdtree::TreeView tree_;
+  std::vector<double> queries_;
+  double radius_;
+  int threads_;
+  KdStatus status_ = KdStatus::Ok;
+  std::vector<uint32_t> ids_;
+  std::vector<uint32_t> offsets_;
+};
+
+Napi::Value KdtreeRangeSearchBatchAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3) {
+    throwInvalid(env, "kdtreeRangeSearchBatchAsync(tree, queries: Float64Array, radius, threads?) expected");
+  }
+  // The worker needs a handle to keep the tree's arrays alive: open a plain tree here.
+  Napi::Value handleValue = info[0].IsExternal() ? info[0] : KdtreeOpen(info);
+  OpenTree unused;
+  const kdtree::TreeView& tree = treeOrHandleArg(env, handleValue, unused).view;
+  Napi::Float64Array queries = batchQueriesArg(env, info[1], tree);
+  const double radius = radiusArg(env, info[2]);
+  const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = std::min(2, hardware);
+  if (info.Length() > 3 && !info[3].IsUndefined()) threads = static_cast<int>(integerArg(env, info[3], "threads", 1, 64));
+  auto* worker = new BatchWorker(env, handleValue.As<Napi::External<OpenTree>>(), queries, radius, threads);
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
 }
 
 }  // namespace
@@ -271,8 +508,11 @@ Napi::Value KdtreeRangeSearchBatch(const Napi::CallbackInfo& info) {
 void registerKdtree(Napi::Env env, Napi::Object exports) {
   exports.Set("kdtreeBuild", Napi::Function::New(env, KdtreeBuild, "kdtreeBuild"));
   exports.Set("kdtreeBuildAsync", Napi::Function::New(env, KdtreeBuildAsync, "kdtreeBuildAsync"));
+  exports.Set("kdtreeOpen", Napi::Function::New(env, KdtreeOpen, "kdtreeOpen"));
   exports.Set("kdtreeRangeSearch", Napi::Function::New(env, KdtreeRangeSearch, "kdtreeRangeSearch"));
   exports.Set("kdtreeRangeSearchBatch", Napi::Function::New(env, KdtreeRangeSearchBatch, "kdtreeRangeSearchBatch"));
+  exports.Set("kdtreeRangeSearchBatchAsync",
+              Napi::Function::New(env, KdtreeRangeSearchBatchAsync, "kdtreeRangeSearchBatchAsync"));
 }
 
 }  // namespace asterism::binding

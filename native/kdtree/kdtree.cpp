@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <limits>
+#include <thread>
 #include <utility>
 
 namespace asterism::kdtree {
@@ -132,36 +134,42 @@ class Builder {
   std::vector<double> scratchPoints_;
 };
 
-// The search, compiled once per common dimension (D > 0) so the coordinate loops unroll, and once
-// for any dimension (D == 0).
-template <int D>
+// The search, compiled per element type T and once per common dimension (D > 0) so the
+// coordinate loops unroll, and once for any dimension (D == 0). The query is in tree units.
+template <typename T, int D>
 class Searcher {
  public:
-  Searcher(const TreeView& tree, const double* query, double radius, std::vector<uint32_t>& out)
-      : tree_(tree), dim_(D > 0 ? D : tree.dim), firstLeaf_(nodeCount(tree.levels - 1)),
-        query_(query), radius2_(radius * radius), out_(out) {}
+  Searcher(const TreeView& tree, const double* query, double radius2, std::vector<uint32_t>& out)
+      : points_(static_cast<const T*>(tree.points)), bounds_(static_cast<const T*>(tree.bounds)),
+        ids_(tree.ids), dim_(D > 0 ? D : tree.dim), firstLeaf_(nodeCount(tree.levels - 1)),
+        query_(query), radius2_(radius2), out_(out) {}
 
   void node(size_t k, size_t lo, size_t hi) {
     if (lo == hi) return;
-    const double* mn = tree_.bounds + k * 2 * dim_;
-    const double* mx = mn + dim_;
-    // Squared distance to the box and to its farthest corner. Rounding is monotonic, so these
-    // bound every point's computed distance from below and above: pruning and taking a whole
-    // node never disagree with testing its points one by one.
+    const T* mn = bounds_ + k * 2 * dim_;
+    const T* mx = mn + dim_;
+    // Squared distance to the box, then (only when the box is in reach) to its farthest corner.
+    // Rounding is monotonic, so these bound every point's computed distance from below and
+    // above: pruning and taking a whole node never disagree with testing its points one by one.
     double nearest = 0.0;
+    for (int d = 0; d < dim_; ++d) {
+      const double q = query_[d];
+      const double lower = static_cast<double>(mn[d]);
+      const double upper = static_cast<double>(mx[d]);
+      const double gap = q < lower ? lower - q : (q > upper ? q - upper : 0.0);
+      nearest += gap * gap;
+    }
+    if (!(nearest <= radius2_)) return;
     double farthest = 0.0;
     for (int d = 0; d < dim_; ++d) {
       const double q = query_[d];
-      const double gap = q < mn[d] ? mn[d] - q : (q > mx[d] ? q - mx[d] : 0.0);
-      nearest += gap * gap;
-      const double below = q - mn[d];
-      const double above = mx[d] - q;
+      const double below = q - static_cast<double>(mn[d]);
+      const double above = static_cast<double>(mx[d]) - q;
       const double reach = below > above ? below : above;
       farthest += reach * reach;
     }
-    if (!(nearest <= radius2_)) return;
     if (farthest <= radius2_) {
-      out_.insert(out_.end(), tree_.ids + lo, tree_.ids + hi);
+      emitAll(lo, hi);
       return;
     }
     if (k >= firstLeaf_) {
@@ -171,19 +179,19 @@ class Searcher {
     const size_t mid = lo + (hi - lo) / 2;
     // The descent is bound by memory latency: ask for both children's boxes (adjacent in
     // `bounds`) and, above the leaves, their first points before testing the left one.
-    const double* children = tree_.bounds + (2 * k + 1) * 2 * dim_;
+    const T* children = bounds_ + (2 * k + 1) * 2 * dim_;
     prefetch(children);
     prefetch(children + 4 * dim_ - 1);
     if (2 * k + 1 >= firstLeaf_) {
-      prefetch(tree_.points + lo * dim_);
-      prefetch(tree_.points + mid * dim_);
+      prefetch(points_ + lo * dim_);
+      prefetch(points_ + mid * dim_);
     }
     node(2 * k + 1, lo, mid);
     node(2 * k + 2, mid, hi);
   }
 
  private:
-  static void prefetch(const double* p) {
+  static void prefetch(const T* p) {
 #if defined(__GNUC__)
     __builtin_prefetch(p);
 #else
@@ -191,19 +199,29 @@ class Searcher {
 #endif
   }
 
+  void emitAll(size_t lo, size_t hi) {
+    if (ids_ != nullptr) {
+      out_.insert(out_.end(), ids_ + lo, ids_ + hi);
+      return;
+    }
+    for (size_t i = lo; i < hi; ++i) out_.push_back(static_cast<uint32_t>(i));
+  }
+
   void leaf(size_t lo, size_t hi) {
-    const double* p = tree_.points + lo * dim_;
+    const T* p = points_ + lo * dim_;
     for (size_t i = lo; i < hi; ++i, p += dim_) {
       double sum = 0.0;
       for (int d = 0; d < dim_; ++d) {
-        const double diff = p[d] - query_[d];
+        const double diff = static_cast<double>(p[d]) - query_[d];
         sum += diff * diff;
       }
-      if (sum <= radius2_) out_.push_back(tree_.ids[i]);
+      if (sum <= radius2_) out_.push_back(ids_ != nullptr ? ids_[i] : static_cast<uint32_t>(i));
     }
   }
 
-  const TreeView& tree_;
+  const T* points_;
+  const T* bounds_;
+  const uint32_t* ids_;
   const int dim_;
   const size_t firstLeaf_;
   const double* query_;
@@ -211,10 +229,68 @@ class Searcher {
   std::vector<uint32_t>& out_;
 };
 
-template <int D>
-void searchWith(const TreeView& tree, const double* query, double radius,
+// Searches with the query already in tree units and the squared radius in tree units.
+using SearchFn = void (*)(const TreeView&, const double*, double, std::vector<uint32_t>&);
+
+template <typename T, int D>
+void searchWith(const TreeView& tree, const double* query, double radius2,
                 std::vector<uint32_t>& out) {
-  Searcher<D>(tree, query, radius, out).node(0, 0, tree.count);
+  Searcher<T, D>(tree, query, radius2, out).node(0, 0, tree.count);
+}
+
+template <typename T>
+SearchFn searchFor(int dim) {
+  switch (dim) {
+    case 2: return searchWith<T, 2>;
+    case 3: return searchWith<T, 3>;
+    case 4: return searchWith<T, 4>;
+    default: return searchWith<T, 0>;
+  }
+}
+
+SearchFn searchFor(const TreeView& tree) {
+  switch (tree.type) {
+    case PointType::Uint32: return searchFor<uint32_t>(tree.dim);
+    case PointType::Uint16: return searchFor<uint16_t>(tree.dim);
+    case PointType::Float64: break;
+  }
+  return searchFor<double>(tree.dim);
+}
+
+// The query in tree units: (query_d − offset_d) / scale for integer trees, unchanged otherwise.
+void toTreeUnits(const TreeView& tree, const double* query, double* out) {
+  for (int d = 0; d < tree.dim; ++d) out[d] = (query[d] - tree.offset[d]) / tree.scale;
+}
+
+// The squared search radius in tree units.
+double radius2InTreeUnits(const TreeView& tree, double radius) {
+  const double r = tree.type == PointType::Float64 ? radius : radius / tree.scale;
+  return r * r;
+}
+
+// A root-box coordinate scaled to [0, 1]; NaN (a query far outside a degenerate box) goes to 0.
+double unitPosition(double q, double mn, double mx) {
+  const double span = mx - mn;
+  const double t = span > 0 ? (q - mn) / span : 0.0;
+  return t > 0 ? (t < 1 ? t : 1.0) : 0.0;
+}
+
+// Morton key of a query (in tree units) in the tree's root box.
+template <typename T>
+uint64_t mortonKey(const TreeView& tree, const double* q, int bits) {
+  const T* mn = static_cast<const T*>(tree.bounds);
+  const T* mx = mn + tree.dim;
+  uint64_t cells[kMaxDim];
+  const double top = static_cast<double>((uint64_t{1} << bits) - 1);
+  for (int d = 0; d < tree.dim; ++d) {
+    cells[d] = static_cast<uint64_t>(
+        unitPosition(q[d], static_cast<double>(mn[d]), static_cast<double>(mx[d])) * top);
+  }
+  uint64_t key = 0;
+  for (int b = bits - 1; b >= 0; --b) {
+    for (int d = 0; d < tree.dim; ++d) key = (key << 1) | ((cells[d] >> b) & 1u);
+  }
+  return key;
 }
 
 }  // namespace
@@ -239,65 +315,99 @@ KdStatus build(const double* points, size_t count, int dim, int leafSize, double
 void rangeSearch(const TreeView& tree, const double* query, double radius,
                  std::vector<uint32_t>& out) {
   if (tree.count == 0) return;
-  switch (tree.dim) {
-    case 2: searchWith<2>(tree, query, radius, out); break;
-    case 3: searchWith<3>(tree, query, radius, out); break;
-    case 4: searchWith<4>(tree, query, radius, out); break;
-    default: searchWith<0>(tree, query, radius, out); break;
+  double mapped[kMaxDim];
+  if (tree.type != PointType::Float64) {
+    toTreeUnits(tree, query, mapped);
+    query = mapped;
   }
+  searchFor(tree)(tree, query, radius2InTreeUnits(tree, radius), out);
 }
 
 KdStatus rangeSearchBatch(const TreeView& tree, const double* queries, size_t queryCount,
                           double radius, std::vector<uint32_t>& ids,
-                          std::vector<uint32_t>& offsets) {
+                          std::vector<uint32_t>& offsets, int threads) {
   ids.clear();
   offsets.assign(1, 0);
-  offsets.reserve(queryCount + 1);
   if (queryCount == 0) return KdStatus::Ok;
+  offsets.reserve(queryCount + 1);
+  const size_t dim = static_cast<size_t>(tree.dim);
+  // Integer trees: every query in tree units first, as rangeSearch maps each one.
+  std::vector<double> mapped;
+  if (tree.type != PointType::Float64) {
+    mapped.resize(queryCount * dim);
+    for (size_t i = 0; i < queryCount; ++i) toTreeUnits(tree, queries + i * dim, mapped.data() + i * dim);
+    queries = mapped.data();
+  }
   // Queries run in Morton order of their position in the root box, so consecutive searches walk
   // the same nodes while they are still in cache; the results are then put back in query order.
-  const size_t dim = static_cast<size_t>(tree.dim);
-  const int bits = std::max(1, 63 / std::max(1, tree.dim) < 16 ? 63 / tree.dim : 16);
-  const double* mn = tree.bounds;
-  const double* mx = tree.bounds + dim;
+  const int bits = std::max(1, std::min(16, 63 / std::max(1, tree.dim)));
   std::vector<std::pair<uint64_t, uint32_t>> order(queryCount);
   for (size_t i = 0; i < queryCount; ++i) {
-    const double* q = queries + i * dim;
     uint64_t key = 0;
-    if (tree.count > 0 && tree.dim <= 63) {
-      for (int b = bits - 1; b >= 0; --b) {
-        for (size_t d = 0; d < dim; ++d) {
-          const double span = mx[d] - mn[d];
-          double t = span > 0 ? (q[d] - mn[d]) / span : 0.0;
-          t = t < 0 ? 0 : (t > 1 ? 1 : t);
-          const uint64_t cell = static_cast<uint64_t>(t * static_cast<double>((uint64_t{1} << bits) - 1));
-          key = (key << 1) | ((cell >> b) & 1u);
-        }
+    if (tree.count > 0) {
+      const double* q = queries + i * dim;
+      switch (tree.type) {
+        case PointType::Float64: key = mortonKey<double>(tree, q, bits); break;
+        case PointType::Uint32: key = mortonKey<uint32_t>(tree, q, bits); break;
+        case PointType::Uint16: key = mortonKey<uint16_t>(tree, q, bits); break;
       }
     }
     order[i] = {key, static_cast<uint32_t>(i)};
   }
   std::sort(order.begin(), order.end());
-  std::vector<uint32_t> found;
-  found.reserve(queryCount * 4);
-  std::vector<std::pair<size_t, size_t>> spans(queryCount);
-  for (const auto& entry : order) {
-    const size_t start = found.size();
-    rangeSearch(tree, queries + static_cast<size_t>(entry.second) * dim, radius, found);
-    if (found.size() > kMaxPoints) {
-      offsets.clear();
-      return KdStatus::TooManyResults;
+
+  // Each part takes a contiguous run of the Morton order and collects its own ids; spans[i]
+  // says which part found query i's ids and where.
+  struct Span {
+    uint32_t part;
+    size_t start;
+    size_t length;
+  };
+  const size_t parts = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(std::max(1, threads)), queryCount / 64 + 1));
+  std::vector<std::vector<uint32_t>> found(parts);
+  std::vector<Span> spans(queryCount);
+  std::vector<std::exception_ptr> failures(parts);
+  const SearchFn search = tree.count > 0 ? searchFor(tree) : nullptr;
+  const double radius2 = radius2InTreeUnits(tree, radius);
+  auto runPart = [&](size_t part) {
+    try {
+      const size_t begin = queryCount * part / parts;
+      const size_t end = queryCount * (part + 1) / parts;
+      std::vector<uint32_t>& out = found[part];
+      out.reserve((end - begin) * 4);
+      for (size_t j = begin; j < end; ++j) {
+        const uint32_t i = order[j].second;
+        const size_t start = out.size();
+        if (search != nullptr) search(tree, queries + static_cast<size_t>(i) * dim, radius2, out);
+        if (out.size() > kMaxPoints) return;
+        spans[i] = Span{static_cast<uint32_t>(part), start, out.size() - start};
+      }
+    } catch (...) {
+      failures[part] = std::current_exception();
     }
-    spans[entry.second] = {start, found.size() - start};
+  };
+  std::vector<std::thread> workers;
+  for (size_t part = 1; part < parts; ++part) workers.emplace_back(runPart, part);
+  runPart(0);
+  for (std::thread& worker : workers) worker.join();
+  for (const std::exception_ptr& failure : failures) {
+    if (failure) std::rethrow_exception(failure);
   }
-  ids.resize(found.size());
+  size_t total = 0;
+  for (const std::vector<uint32_t>& part : found) total += part.size();
+  if (total > kMaxPoints) {
+    offsets.clear();
+    return KdStatus::TooManyResults;
+  }
+  ids.resize(total);
   offsets.resize(queryCount + 1);
   size_t at = 0;
   for (size_t i = 0; i < queryCount; ++i) {
-    if (spans[i].second > 0) {
-      std::memcpy(ids.data() + at, found.data() + spans[i].first, spans[i].second * sizeof(uint32_t));
+    const Span& span = spans[i];
+    if (span.length > 0) {
+      std::memcpy(ids.data() + at, found[span.part].data() + span.start, span.length * sizeof(uint32_t));
     }
-    at += spans[i].second;
+    at += span.length;
     offsets[i + 1] = static_cast<uint32_t>(at);
   }
   return KdStatus::Ok;

@@ -1,7 +1,10 @@
 /**
- * Sky-index benchmark: builds a full-sky sub-index from a synthetic catalogue of 1 million
- * stars (uniform on the sphere, magnitudes from a power law) and reports time and memory per
- * stage, then writes it and times loading it back.
+ * Sky-index benchmark, two parts:
+ * 1. builds a full-sky sub-index from a synthetic catalogue of 1 million stars (uniform on the
+ *    sphere, magnitudes from a power law), reporting time and memory per stage, then writes it
+ *    and times loading it back;
+ * 2. loads the shipped default index set (indexes/default) five times: the time per load, and
+ *    the memory it takes against the files' size (the issue's "no copy beyond one").
  *
  *   npx tsx scripts/bench/index.bench.ts [--stars N] [--scale-low DEG] [--json]
  */
@@ -11,6 +14,9 @@ import { join } from 'node:path';
 import { buildSubIndex } from '../../lib/skyindex/build.js';
 import type { StarCatalog } from '../../lib/skyindex/catalog.js';
 import { loadSubIndex, writeSubIndex } from '../../lib/skyindex/subindex-file.js';
+import { DEFAULT_INDEX_DIR } from '../../lib/skyindex/default-index.js';
+import { loadIndex } from '../../lib/skyindex/index-set.js';
+import { readdirSync } from 'node:fs';
 import { backend } from '../../lib/native/addon.js';
 import { createRng } from '../synth/random.js';
 
@@ -33,6 +39,26 @@ function syntheticCatalog(n: number): StarCatalog {
   }
   return { ra, dec, mag, source: `synthetic uniform sky, ${n} stars`, skippedRows: 0 };
 }
+
+// The default set first, while the process holds nothing else. Memory is measured as the growth of ArrayBuffer memory while one
+// loaded set is held (after a GC when --expose-gc is given), against the files' total size.
+const defaultFiles = readdirSync(DEFAULT_INDEX_DIR).filter((f) => f.endsWith('.idx'));
+const defaultBytes = defaultFiles.reduce((n, f) => n + statSync(join(DEFAULT_INDEX_DIR, f)).size, 0);
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+gc();
+const before = process.memoryUsage().arrayBuffers;
+const defaultLoads: number[] = [];
+let held = null;
+for (let i = 0; i < 5; i++) {
+  held = null;
+  gc();
+  const t = performance.now();
+  held = await loadIndex(DEFAULT_INDEX_DIR);
+  defaultLoads.push(performance.now() - t);
+}
+gc();
+const heldBytes = process.memoryUsage().arrayBuffers - before;
+const distinctBuffers = new Set(held!.subIndices.flatMap((e) => [e.index.stars.points.buffer, e.index.codes.points.buffer, e.index.quads.buffer, e.index.mags.buffer])).size;
 
 const rssMb = () => process.memoryUsage().rss / 2 ** 20;
 let peak = rssMb();
@@ -72,6 +98,7 @@ clearInterval(sampler);
 rmSync(dir, { recursive: true, force: true });
 loads.sort((a, b) => a - b);
 
+
 const result = {
   backend: backend(),
   catalogStars: starCount,
@@ -85,6 +112,15 @@ const result = {
   loadMsMedian: loads[2],
   peakRssMb: peak,
   catalogSeconds: (tCatalog - t0) / 1000,
+  defaultSet: {
+    files: defaultFiles.length,
+    mb: defaultBytes / 2 ** 20,
+    loadMsFirst: defaultLoads[0],
+    loadMsMedian: [...defaultLoads].sort((a, b) => a - b)[2],
+    heldMb: heldBytes / 2 ** 20,
+    copiesOfFileBytes: heldBytes / defaultBytes,
+    buffersPerFile: distinctBuffers / defaultFiles.length,
+  },
 };
 if (argv.includes('--json')) {
   console.log(JSON.stringify(result, null, 2));
@@ -94,5 +130,8 @@ if (argv.includes('--json')) {
   console.log('|---|---|');
   for (const [stage, s] of Object.entries(result.stagesSeconds)) console.log(`| ${stage} | ${s.toFixed(2)} s |`);
   console.log(`| **total build** | **${result.buildSeconds.toFixed(1)} s** |`);
+  const d = result.defaultSet;
+  console.log(`\nDefault index set: ${d.files} files, ${d.mb.toFixed(1)} MB; load ${d.loadMsFirst.toFixed(0)} ms first, ${d.loadMsMedian.toFixed(0)} ms median of 5 (target ≤ 200 ms)`);
+  console.log(`memory held by one loaded set: ${d.heldMb.toFixed(1)} MB = ${d.copiesOfFileBytes.toFixed(2)} × the files' bytes; ${d.buffersPerFile.toFixed(2)} ArrayBuffer(s) per file (target: one copy)`);
   console.log(`\n${result.selectedStars} stars kept, ${result.quads} quads, ${(100 * result.cellCoverage).toFixed(1)} % of cells with a quad; file ${result.fileMb.toFixed(1)} MB, loaded in ${result.loadMsMedian.toFixed(0)} ms (median of 5); peak RSS ${result.peakRssMb.toFixed(0)} MB`);
 }

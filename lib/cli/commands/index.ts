@@ -72,13 +72,19 @@ async function runBuild(args: CommandArgs, { stdout, stderr, signal }: CommandCo
   if (!(scaleMax! > scaleMin!)) throw new AsterismError('E_INVALID_ARGUMENT', `--scale-max (${scaleMax}) must be larger than --scale-min (${scaleMin})`);
   if (scaleMax! > 60) throw new AsterismError('E_INVALID_ARGUMENT', `--scale-max must be at most 60 degrees, got ${scaleMax}`);
 
-  const [{ readCsvCatalog }, { buildSubIndexAsync, indexScaleSeries }, { writeSubIndex }] = await Promise.all([
+  const [{ readCatalog }, { buildSubIndexAsync, indexScaleSeries }, { writeSubIndex }] = await Promise.all([
     import('../../skyindex/catalog.js'),
     import('../../skyindex/build.js'),
     import('../../skyindex/subindex-file.js'),
   ]);
   const series = indexScaleSeries(scaleMin!, scaleMax!);
-  const catalog = await readCsvCatalog(catalogPath!, { raColumn: args.string('ra-col'), decColumn: args.string('dec-col'), magColumn: args.string('mag-col'), signal });
+  const hdu = args.string('hdu');
+  const catalog = await readCatalog(catalogPath!, {
+    raColumn: args.string('ra-col'), decColumn: args.string('dec-col'), magColumn: args.string('mag-col'),
+    // A number is an HDU number (0 = primary), anything else an EXTNAME.
+    hdu: hdu !== undefined && /^\s*\d+\s*$/.test(hdu) ? Number(hdu) : hdu,
+    signal,
+  });
   try {
     await mkdir(out!, { recursive: true });
   } catch (e) {
@@ -128,15 +134,18 @@ const buildCommand: Command = {
   name: 'index build',
   summary: 'build sub-indices from a star catalogue',
   description:
-    'Reads a CSV or TSV star catalogue (header line; RA and Dec in degrees, a magnitude) and builds one sub-index per ' +
+    'Reads a star catalogue with RA and Dec in degrees and a magnitude: a CSV or TSV file with a header line, a FITS ' +
+    'binary table (Tycho-2, Gaia or other exports; the first table with the three columns, or --hdu), or the stars of an ' +
+    'astrometry.net index file (recognised by content). It then builds one sub-index per ' +
     'step of √2 in quad diameter from --scale-min to --scale-max, writing each to --out as ' +
     'asterism-<id>-<low>-<high>arcmin.idx. An image W degrees wide needs sub-indices covering diameters 0.1 W to W.',
   positionals: [],
   options: {
-    catalog: { type: 'string', value: 'file.csv', description: 'the star catalogue (required)' },
-    'ra-col': { type: 'string', value: 'name', description: 'right ascension column, degrees (default: ra, raj2000, ra_icrs, …)' },
-    'dec-col': { type: 'string', value: 'name', description: 'declination column, degrees (default: dec, dej2000, de_icrs, …)' },
-    'mag-col': { type: 'string', value: 'name', description: 'magnitude column (default: mag, vmag, vtmag, gmag, …)' },
+    catalog: { type: 'string', value: 'file', description: 'the star catalogue: CSV/TSV, FITS table or astrometry.net index (required)' },
+    'ra-col': { type: 'string', value: 'name', description: 'right ascension column, degrees (default: ra, raj2000, ra_icrs, …, ramdeg)' },
+    'dec-col': { type: 'string', value: 'name', description: 'declination column, degrees (default: dec, dej2000, de_icrs, …, demdeg)' },
+    'mag-col': { type: 'string', value: 'name', description: 'magnitude column (default: mag, vmag, vtmag, gmag, phot_g_mean_mag, …)' },
+    hdu: { type: 'string', value: 'n|name', description: 'FITS catalogue: the binary table to read, by HDU number or EXTNAME (default: the first with the columns)' },
     'scale-min': { type: 'string', value: 'deg', description: 'smallest quad diameter, degrees (required)' },
     'scale-max': { type: 'string', value: 'deg', description: 'largest quad diameter, degrees, at most 60 (required)' },
     out: { type: 'string', value: 'dir', description: 'directory to write the sub-indices to, created if needed (required)' },
@@ -144,7 +153,10 @@ const buildCommand: Command = {
     'stars-per-cell': { type: 'string', value: 'n', description: 'brightest stars kept per fine HEALPix cell (default 8)' },
     passes: { type: 'string', value: 'n', description: 'visits of the quad grid placing quads (default 2)' },
   },
-  examples: ['asterism index build --catalog tycho2.csv --mag-col vtmag --scale-min 0.5 --scale-max 8 --out indexes/'],
+  examples: [
+    'asterism index build --catalog tycho2.csv --mag-col vtmag --scale-min 0.5 --scale-max 8 --out indexes/',
+    'asterism index build --catalog gaia.fits --hdu 1 --mag-col phot_g_mean_mag --scale-min 0.5 --scale-max 8 --out indexes/',
+  ],
   run: runBuild,
 };
 
