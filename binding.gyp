@@ -8,6 +8,7 @@
         "native/binding/detect_binding.cpp",
         "native/binding/fits_binding.cpp",
         "native/binding/kdtree_binding.cpp",
+        "native/binding/verify_binding.cpp",
         "native/detect/centroid.cpp",
         "native/detect/detect.cpp",
         "native/detect/flatten.cpp",
@@ -16,7 +17,8 @@
         "native/detect/peaks.cpp",
         "native/detect/smooth.cpp",
         "native/fits/fits.cpp",
-        "native/kdtree/kdtree.cpp"
+        "native/kdtree/kdtree.cpp",
+        "native/verify/verify.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

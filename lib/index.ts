@@ -30,3 +30,12 @@ export { loadSubIndex, readSubIndex, writeSubIndex } from './skyindex/subindex-f
 export { loadIndex, type IndexSet, type IndexSetEntry, type LoadIndexOptions } from './skyindex/index-set.js';
 export { readAnetIndex, type AnetIndex } from './skyindex/anet.js';
 export { renderOverlay, renderStarOverlay, type OverlayOptions, type OverlayShape, type StarOverlayOptions } from './render/overlay.js';
+export { solve, DEFAULT_CODE_TOLERANCE, DEFAULT_LOG_ODDS_TO_SOLVE } from './solve/solve.js';
+export type { ScaleUnits, SolveInput, SolveMatch, SolveOptions, SolveProgress, SolveResult, SolveTimings, SolvedWcs, StarListInput } from './solve/types.js';
+export { verifyHypothesis, type VerifyInput, type VerifyResult } from './solve/verify.js';
+export {
+  fitWcs, wcsCenter, wcsFieldSize, wcsFromFitsCards, wcsParity, wcsPixelScaleArcsec, wcsPixelToSky, wcsRotationDeg, wcsSkyToPixel, wcsToFitsCards, writeWcsHeaderFile,
+  type FitWcsOptions, type FitWcsResult, type SipDistortion, type Wcs, type WcsFitPair,
+} from './sky/wcs.js';
+export { renderSolvedOverlay, solvedFieldShapes, type OverlayObject, type SolvedFieldView } from './render/solved-overlay.js';
+export { loadObjectCatalog, overlayObjects, type ObjectCatalog, type SkyObject } from './catalog/objects.js';

@@ -2,15 +2,16 @@
 # Native tests of the C++ core under AddressSanitizer + UndefinedBehaviorSanitizer.
 #
 #   scripts/native-test.sh                 build build-asan/, run native_tests, then replay the
-#                                          fuzz corpus plus random mutations through both fuzz
-#                                          targets (about 1-2 minutes from scratch on 2 cores)
+#                                          fuzz corpus plus random mutations through the three
+#                                          fuzz targets (about 1-2 minutes from scratch on 2 cores)
 #   scripts/native-test.sh --fuzz 300      also build the libFuzzer targets with clang in
-#                                          build-fuzz/ and fuzz each for 300 s (both at once)
+#                                          build-fuzz/ and fuzz each for 300 s (all at once)
 #
 # Options: --mutations N (random mutations per replay target, default 2000), --seed S (replay
 # mutation seed, default 1). The last line is "N passed, N failed"; the exit status is non-zero
 # on any failure. Crashing inputs are written to build-asan/crash-replay-* and
-# build-fuzz/artifacts/; replay one with build-asan/fuzz_fits_replay FILE (or fuzz_detect_replay).
+# build-fuzz/artifacts/; replay one with build-asan/fuzz_fits_replay FILE (or fuzz_detect_replay,
+# fuzz_verify_replay).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
     --fuzz) fuzz_seconds="${2:?--fuzz needs a number of seconds}"; shift 2 ;;
     --mutations) mutations="${2:?--mutations needs a count}"; shift 2 ;;
     --seed) seed="${2:?--seed needs a number}"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "native-test: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -63,7 +64,7 @@ if [ $status -ne 0 ] && { [ -z "$counts" ] || [ "$(echo "$counts" | cut -d' ' -f
   failed=$((failed + 1))
 fi
 
-for target in fits detect; do
+for target in fits detect verify; do
   echo "== fuzz_${target}_replay: corpus + $mutations mutations (seed $seed)"
   t0=$SECONDS
   if build-asan/fuzz_${target}_replay --mutations "$mutations" --seed "$seed" \
@@ -87,13 +88,13 @@ if [ "$fuzz_seconds" -gt 0 ]; then
     echo "== configure and build (build-fuzz, $clang, libFuzzer + ASan + UBSan)"
     if ! cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER="$clang" -DASTERISM_FUZZ=ON \
            -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null ||
-       ! cmake --build build-fuzz -j "$jobs" --target fuzz_fits fuzz_detect; then
+       ! cmake --build build-fuzz -j "$jobs" --target fuzz_fits fuzz_detect fuzz_verify; then
       echo "native-test: the libFuzzer build failed"
       failed=$((failed + 1))
     else
       mkdir -p build-fuzz/artifacts
       pids=()
-      for target in fits detect; do
+      for target in fits detect verify; do
         # New inputs go to build-fuzz/corpus/<target>; the committed corpus is only read.
         mkdir -p "build-fuzz/corpus/$target"
         echo "== fuzz_$target for $fuzz_seconds s (log: build-fuzz/fuzz_$target.log)"
@@ -103,7 +104,7 @@ if [ "$fuzz_seconds" -gt 0 ]; then
         pids+=($!)
       done
       i=0
-      for target in fits detect; do
+      for target in fits detect verify; do
         if wait "${pids[$i]}"; then
           passed=$((passed + 1))
           grep -E '^#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb' \

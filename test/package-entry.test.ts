@@ -11,7 +11,7 @@ describe('package entry point', () => {
     const script = `import('asterism').then((m) => console.log(JSON.stringify(Object.keys(m).sort())))`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
     const names = JSON.parse(out) as string[];
-    for (const name of ['AsterismError', 'detect', 'loadImage', 'decodeFits', 'writeFits', 'backend', 'renderStarOverlay']) {
+    for (const name of ['AsterismError', 'detect', 'loadImage', 'decodeFits', 'writeFits', 'backend', 'renderStarOverlay', 'solve', 'loadIndex', 'loadDefaultIndex', 'buildIndex', 'fitWcs', 'writeWcsHeaderFile', 'verifyHypothesis', 'loadObjectCatalog']) {
       expect(names).toContain(name);
     }
   });

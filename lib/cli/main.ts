@@ -13,6 +13,7 @@ import { isAsterismError } from '../errors.js';
 import { packageVersion } from '../package-root.js';
 import { detectCommand } from './commands/detect.js';
 import { indexCommand } from './commands/index.js';
+import { solveCommand } from './commands/solve.js';
 
 /** Exit statuses, documented in `asterism --help`. */
 export const EXIT = {
@@ -53,6 +54,8 @@ export interface OptionSpec {
   value?: string;
   /** One or two sentences; the default, when there is one, in parentheses at the end. */
   description: string;
+  /** The option may be given several times (string options); read it with {@link CommandArgs.strings}. */
+  multiple?: boolean;
 }
 
 /** A positional argument; all are required, in order. */
@@ -78,6 +81,8 @@ export interface CommandArgs {
   flag(name: string): boolean;
   /** The value of a string option, or undefined when absent. */
   string(name: string): string | undefined;
+  /** Every value of a repeatable string option, in order (empty when absent). */
+  strings(name: string): string[];
   /** The value of a string option read as a number; throws a usage error when it is not a number in range. */
   number(name: string, rule?: NumberRule): number | undefined;
 }
@@ -103,7 +108,7 @@ export interface Command {
 }
 
 /** Every subcommand, in the order `asterism --help` lists them. */
-export const commands: readonly Command[] = [detectCommand, indexCommand];
+export const commands: readonly Command[] = [detectCommand, solveCommand, indexCommand];
 
 /** A mistake on the command line: printed with a pointer to the help, exit status 2. */
 class UsageError extends Error {
@@ -220,7 +225,9 @@ function parseArgsMessage(e: Error & { code?: string }): string {
 
 function parse(args: string[], options: Record<string, OptionSpec>, allowPositionals: boolean, command?: string) {
   const config: ParseArgsConfig['options'] = {};
-  for (const [name, spec] of Object.entries(options)) config[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+  for (const [name, spec] of Object.entries(options)) {
+    config[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
+  }
   try {
     return parseArgs({ args, options: config, strict: true, allowPositionals });
   } catch (e) {
@@ -240,6 +247,10 @@ function commandArgs(values: Record<string, string | boolean | (string | boolean
     positionals,
     flag: (name) => values[name] === true,
     string,
+    strings(name) {
+      const v = values[name];
+      return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+    },
     number(name, rule = {}) {
       const text = string(name);
       if (text === undefined) return undefined;

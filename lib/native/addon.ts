@@ -101,6 +101,12 @@ export interface NativeAddon {
   kdtreeRangeSearchBatch(tree: NativeKdTree | NativeKdTreeHandle, queries: Float64Array, radius: number): NativeRangeSearchBatch;
   /** The batch search on the libuv pool, split among `threads` threads (default min(2, cores)). */
   kdtreeRangeSearchBatchAsync(tree: NativeKdTree | NativeKdTreeHandle, queries: Float64Array, radius: number, threads?: number): Promise<NativeRangeSearchBatch>;
+  /**
+   * Bayesian verification of one hypothesis (native/verify/verify.h), synchronous. Writes
+   * [logOdds, bestLogOdds, bestAt, evaluated, matched, conflicts] into `summary` (≥ 6 values)
+   * and returns the per-field-star matches; maxFieldStars is an integer ≥ 0 or Infinity.
+   */
+  verifyHypothesis(fieldXY: Float64Array, indexXY: Float64Array, indexSigma2: Float64Array, skipField: Uint32Array, skipIndex: Uint32Array, width: number, height: number, distractorFraction: number, maxFieldStars: number, logOddsBail: number, logOddsStop: number, summary: Float64Array): Int32Array;
 }
 
 const EXPECTED_ABI = 1;

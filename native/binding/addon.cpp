@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   asterism::binding::registerDetect(env, exports);
   asterism::binding::registerFits(env, exports);
   asterism::binding::registerKdtree(env, exports);
+  asterism::binding::registerVerify(env, exports);
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }

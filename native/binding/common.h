@@ -18,5 +18,6 @@ double numberOption(const Napi::Object& options, const char* key, double fallbac
 void registerDetect(Napi::Env env, Napi::Object exports);
 void registerFits(Napi::Env env, Napi::Object exports);
 void registerKdtree(Napi::Env env, Napi::Object exports);
+void registerVerify(Napi::Env env, Napi::Object exports);
 
 }  // namespace asterism::binding

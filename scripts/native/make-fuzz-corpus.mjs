@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Writes the seed corpus of the native fuzz targets (native/fuzz/fuzz_fits.cpp and
-// native/fuzz/fuzz_detect.cpp) into native/fuzz/corpus/{fits,detect}/. The files are committed;
+// Writes the seed corpus of the native fuzz targets (native/fuzz/fuzz_fits.cpp,
+// native/fuzz/fuzz_detect.cpp and native/fuzz/fuzz_verify.cpp) into
+// native/fuzz/corpus/{fits,detect,verify}/. The files are committed;
 // rerun this after changing a target's input format:
 //
 //   node scripts/native/make-fuzz-corpus.mjs
@@ -284,7 +285,70 @@ function detectSeeds() {
   return seeds;
 }
 
-for (const [name, seeds] of [['fits', fitsSeeds()], ['detect', detectSeeds()]]) {
+// ---- verify ----------------------------------------------------------------------------------
+// Layout (see native/fuzz/fuzz_verify.cpp): n, m, flags, width/8, height/8, variance scale,
+// distractor fraction, maxFieldStars, -bail, stop, skip counts, jitter; then the body.
+
+const VERIFY_RAW = 1;
+const VERIFY_NO_BAIL = 2;
+const VERIFY_STOP = 4;
+const VERIFY_COPIES = 8;
+
+function verifyHeader(n, m, flags, {
+  width = 100, height = 80, sigma2 = 1, distractor = 0.25, maxStars = 255, bail = 230, stop = 0,
+  skipField = 0, skipIndex = 0, jitter = 0.5,
+} = {}) {
+  const sigmaByte = sigma2 === 0 ? 0 : sigma2 < 0 ? 255 : Math.round(160 + 16 * Math.log10(sigma2));
+  return Buffer.from([
+    n, m, flags, width, height, sigmaByte, Math.round(distractor * 255), maxStars, bail, stop,
+    skipField | (skipIndex << 3), Math.round(jitter * 64),
+  ]);
+}
+
+function randomBytes(count, seed) {
+  const r = rng(seed);
+  return Buffer.from(Array.from({ length: count }, () => Math.floor(r.next() * 256)));
+}
+
+function f64(values) {
+  const buf = Buffer.alloc(8 * values.length);
+  values.forEach((v, i) => buf.writeDoubleLE(v, 8 * i));
+  return buf;
+}
+
+function verifySeeds() {
+  const seeds = {};
+  // A true hypothesis: index stars copy field stars with sub-pixel jitter.
+  seeds['true-hypothesis.bin'] = Buffer.concat([verifyHeader(60, 80, VERIFY_COPIES | VERIFY_NO_BAIL), randomBytes(600, 21)]);
+  seeds['unrelated.bin'] = Buffer.concat([verifyHeader(120, 150, 0, { width: 250, height: 200 }), randomBytes(1200, 22)]);
+  seeds['skips.bin'] = Buffer.concat([
+    verifyHeader(30, 30, VERIFY_COPIES, { skipField: 4, skipIndex: 3, maxStars: 20 }), randomBytes(300, 23),
+  ]);
+  seeds['stop.bin'] = Buffer.concat([verifyHeader(50, 50, VERIFY_COPIES | VERIFY_STOP, { stop: 40, jitter: 0.1 }), randomBytes(400, 24)]);
+  seeds['crowded-conflicts.bin'] = Buffer.concat([
+    verifyHeader(100, 20, VERIFY_COPIES, { width: 4, height: 4, sigma2: 300, jitter: 3 }), randomBytes(500, 25),
+  ]);
+  seeds['tiny-sigma.bin'] = Buffer.concat([verifyHeader(40, 40, VERIFY_COPIES, { sigma2: 1e-9, jitter: 0 }), randomBytes(300, 26)]);
+  seeds['wide-sigma.bin'] = Buffer.concat([verifyHeader(40, 40, 0, { sigma2: 1e5 }), randomBytes(300, 27)]);
+  seeds['empty-index.bin'] = Buffer.concat([verifyHeader(10, 0, 0), randomBytes(40, 28)]);
+  seeds['empty-field.bin'] = Buffer.concat([verifyHeader(0, 10, 0), randomBytes(40, 29)]);
+  // Raw doubles: NaN, infinities, subnormals, huge and negative values.
+  seeds['raw-special.bin'] = Buffer.concat([
+    verifyHeader(3, 3, VERIFY_RAW),
+    f64([1, 2, NaN, 4, 5, Infinity, 1, 2, 1e300, -1e300, 5e-324, 6, 2, -1, 0.5]),
+  ]);
+  seeds['raw-finite.bin'] = Buffer.concat([
+    verifyHeader(3, 2, VERIFY_RAW, { width: 10, height: 10 }),
+    f64([10, 10, 40, 41, -1e6, 3, 10.5, 10, 1, 40, 40, 4]),
+  ]);
+  seeds['invalid-image.bin'] = Buffer.concat([verifyHeader(5, 5, 0, { width: 0 }), randomBytes(60, 30)]);
+  seeds['area-overflow.bin'] = Buffer.concat([verifyHeader(5, 5, 0, { width: 254, height: 254 }), randomBytes(60, 31)]);
+  seeds['bad-distractor.bin'] = Buffer.concat([verifyHeader(5, 5, 0, { distractor: 1 }), randomBytes(60, 32)]);
+  seeds['bad-sigma.bin'] = Buffer.concat([verifyHeader(5, 5, 0, { sigma2: -1 }), randomBytes(60, 33)]);
+  return seeds;
+}
+
+for (const [name, seeds] of [['fits', fitsSeeds()], ['detect', detectSeeds()], ['verify', verifySeeds()]]) {
   const dir = join(corpusDir, name);
   mkdirSync(dir, { recursive: true });
   for (const file of readdirSync(dir)) {
