@@ -27,7 +27,13 @@ export type AsterismErrorCode =
   /** A sky index file was written by a newer (or unknown) version of the format. */
   | 'E_INDEX_VERSION'
   /** The native addon failed in a way that is not the input's fault. */
-  | 'E_NATIVE';
+  | 'E_NATIVE'
+  /**
+   * The inclination models cannot be used: models-onnx/manifest.json is missing or malformed, a
+   * file it names is missing or not a valid ONNX model, or a model lacks the input or output the
+   * manifest promises.
+   */
+  | 'E_MODEL';
 
 /**
  * The one error class asterism throws for anything the caller can act on.

@@ -39,3 +39,8 @@ export {
 } from './sky/wcs.js';
 export { renderSolvedOverlay, solvedFieldShapes, type OverlayObject, type SolvedFieldView } from './render/solved-overlay.js';
 export { loadObjectCatalog, overlayObjects, type ObjectCatalog, type SkyObject } from './catalog/objects.js';
+export {
+  closeIncline, incline, inclineMany,
+  type InclineEngineOptions, type InclineInput, type InclineManyOptions, type InclineOptions, type InclineProgress, type InclineResult, type InclineSummary,
+} from './incline/incline.js';
+export { readModelManifest, type ModelEntry, type ModelManifest } from './incline/manifest.js';

@@ -12,6 +12,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isAsterismError } from '../errors.js';
 import { packageVersion } from '../package-root.js';
 import { detectCommand } from './commands/detect.js';
+import { inclineCommand } from './commands/incline.js';
 import { indexCommand } from './commands/index.js';
 import { solveCommand } from './commands/solve.js';
 
@@ -108,7 +109,7 @@ export interface Command {
 }
 
 /** Every subcommand, in the order `asterism --help` lists them. */
-export const commands: readonly Command[] = [detectCommand, solveCommand, indexCommand];
+export const commands: readonly Command[] = [detectCommand, solveCommand, inclineCommand, indexCommand];
 
 /** A mistake on the command line: printed with a pointer to the help, exit status 2. */
 class UsageError extends Error {
