@@ -450,9 +450,3 @@ export function quantiseKdTree(tree: KdTree, type: 'u16' | 'u32'): KdTree {
 
 export { kdTreeLevels, kdTreeNodeCount };
 
-/** ids 0 … n − 1: the ids of a tree whose points are already stored in tree order. */
-export function identityIds(n: number): Uint32Array {
-  const ids = new Uint32Array(n);
-  for (let i = 0; i < n; i++) ids[i] = i;
-  return ids;
-}

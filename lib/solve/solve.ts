@@ -12,7 +12,6 @@
 import { AsterismError } from '../errors.js';
 import { detect } from '../detect/detect.js';
 import type { Image } from '../image/image.js';
-import { skyToPixel as tanSkyToPixel, type TanWcs } from '../sky/tan.js';
 import { angleToChordSq, degToRad, radecToVec, separationDeg, vecToRadec, type RaDec, type Vec3 } from '../sky/vector.js';
 import {
   fitWcs, wcsCenter, wcsFieldSize, wcsParity, wcsPixelScaleArcsec, wcsPixelToSky, wcsRotationDeg, wcsSkyToPixel, wcsToFitsCards, type Wcs,
@@ -150,7 +149,7 @@ interface SearchTarget {
 }
 
 /** Index stars that land in the image under `wcs`, their pixel positions, and their numbers. */
-function indexStarsInImage(entry: IndexSetEntry, wcs: TanWcs | Wcs, width: number, height: number, scaleArcsec: number, project: (w: TanWcs | Wcs, ra: number, dec: number) => { x: number; y: number } | null) {
+function indexStarsInImage(entry: IndexSetEntry, wcs: Wcs, width: number, height: number, scaleArcsec: number) {
   const radiusDeg = (Math.hypot(width, height) / 2) * (scaleArcsec / 3600) * 1.05;
   const centre = radecToVec(wcs.crval[0], wcs.crval[1]);
   const ids = rangeSearch(entry.index.stars, Float64Array.from(centre), Math.sqrt(angleToChordSq(degToRad(Math.min(radiusDeg, 89)))));
@@ -158,7 +157,7 @@ function indexStarsInImage(entry: IndexSetEntry, wcs: TanWcs | Wcs, width: numbe
   for (const t of ids) {
     const v = starVector(entry.index, t);
     const { ra, dec } = vecToRadec(v);
-    const p = project(wcs, ra, dec);
+    const p = wcsSkyToPixel(wcs, ra, dec);
     if (!p || p.x < -0.5 || p.y < -0.5 || p.x > width - 0.5 || p.y > height - 0.5) continue;
     xy.push(p.x, p.y);
     stars.push(t);
@@ -184,12 +183,12 @@ function starKey(v: Vec3): string {
  * The stars of the given sub-indices that land in the image under `wcs`, without duplicates
  * (the sub-indices of one catalogue share their brightest stars).
  */
-function referenceStarsInImage(entries: readonly IndexSetEntry[], wcs: TanWcs | Wcs, width: number, height: number, scaleArcsec: number, project: typeof tanProjector): ReferenceStars {
+function referenceStarsInImage(entries: readonly IndexSetEntry[], wcs: Wcs, width: number, height: number, scaleArcsec: number): ReferenceStars {
   const seen = new Set<string>();
   const out: ReferenceStars = { xy: new Float64Array(0), radec: [], mags: [], keys: [] };
   const xy: number[] = [];
   for (const entry of entries) {
-    const found = indexStarsInImage(entry, wcs, width, height, scaleArcsec, project);
+    const found = indexStarsInImage(entry, wcs, width, height, scaleArcsec);
     found.stars.forEach((t, i) => {
       const v = starVector(entry.index, t);
       const key = starKey(v);
@@ -204,14 +203,6 @@ function referenceStarsInImage(entries: readonly IndexSetEntry[], wcs: TanWcs | 
   out.xy = Float64Array.from(xy);
   return out;
 }
-
-function tanProjector(w: TanWcs | Wcs, ra: number, dec: number) {
-  return tanSkyToPixel(w as TanWcs, ra, dec);
-}
-function wcsProjector(w: TanWcs | Wcs, ra: number, dec: number) {
-  return wcsSkyToPixel(w as Wcs, ra, dec);
-}
-
 
 interface Accepted {
   wcs: Wcs;
@@ -339,7 +330,7 @@ export async function solve(input: SolveInput, options: SolveOptions = {}): Prom
     }
     const hypothesis = quadHypothesis(pix, vecs, parity, cx, cy);
     if (!hypothesis) return null;
-    const scale = Math.sqrt(Math.abs(hypothesis.cd[0][0] * hypothesis.cd[1][1] - hypothesis.cd[0][1] * hypothesis.cd[1][0])) * 3600;
+    const scale = wcsPixelScaleArcsec(hypothesis);
     if (scale < scaleLow || scale > scaleHigh) return null;
     if (position && separationDeg({ ra: hypothesis.crval[0], dec: hypothesis.crval[1] }, position) > position.radius) return null;
     hypothesesTested++;
@@ -350,7 +341,7 @@ export async function solve(input: SolveInput, options: SolveOptions = {}): Prom
     const quadKeys = new Set(vecs.map(starKey));
     const skipField = Uint32Array.from(quad.filter((f) => f < verifyCount));
     const check = (entries: readonly IndexSetEntry[]) => {
-      const reference = referenceStarsInImage(entries, hypothesis, width, height, scale, tanProjector);
+      const reference = referenceStarsInImage(entries, hypothesis, width, height, scale);
       const m = reference.keys.length;
       const sigma2 = new Float64Array(m);
       const skipIndex: number[] = [];
@@ -400,7 +391,7 @@ export async function solve(input: SolveInput, options: SolveOptions = {}): Prom
       } catch {
         break;
       }
-      const reference = referenceStarsInImage(targets.map((t) => t.entry), wcs, width, height, wcsPixelScaleArcsec(wcs), wcsProjector);
+      const reference = referenceStarsInImage(targets.map((t) => t.entry), wcs, width, height, wcsPixelScaleArcsec(wcs));
       if (reference.radec.length === 0) break;
       const check = verifyHypothesis({
         fieldXY: verifyXY, indexXY: reference.xy, indexSigma2: new Float64Array(reference.radec.length).fill(REFINED_SIGMA_PX ** 2), width, height,
