@@ -236,6 +236,34 @@ describe('fitWcs', () => {
     expect(light.residuals[0]).toBeCloseTo(Math.hypot(50, 30), 3);
   });
 
+  it('gives each pair its leverage: residual / (1 − leverage) is its residual when left out', () => {
+    const own = createRng(29);
+    const truth = randomWcs(own, [120, -35], 1400, 1050, 0);
+    const points = Array.from({ length: 14 }, () => [own.uniform(100, 1300), own.uniform(100, 950)] as [number, number]);
+    points.push([10, 1040]);
+    const pairs = pairsFrom(truth, points).map((p, i) => ({ ...p, weight: 0.2 + (i % 4) * 0.3 }));
+    // The last pair, alone in a corner and bright (heavy), is 7 px off: a wrong match at the edge of a frame.
+    pairs[14] = { ...pairs[14], x: pairs[14].x + 6, y: pairs[14].y - 4, weight: 1.1 };
+    for (const sipOrder of [1, 2]) {
+      const fit = fitWcs(pairs, { crpix: truth.crpix, sipOrder, imageWidth: 1400, imageHeight: 1050 });
+      const terms = ((sipOrder + 1) * (sipOrder + 2)) / 2;
+      expect(fit.leverage.reduce((s, h) => s + h, 0)).toBeCloseTo(terms, 9);
+      expect(fit.leverage[14]).toBeGreaterThan(terms / pairs.length);
+      for (const i of [3, 14]) {
+        const without = fitWcs(pairs.filter((_, j) => j !== i), { crpix: truth.crpix, sipOrder, imageWidth: 1400, imageHeight: 1050 });
+        const p = wcsSkyToPixel(without.wcs, pairs[i].ra, pairs[i].dec)!;
+        const heldOut = Math.hypot(p.x - pairs[i].x, p.y - pairs[i].y);
+        // Exact in the tangent plane; in pixels to first order: the pair also moves the CD
+        // matrix that turns residuals into pixels (by 1–2 % here, for a 7 px error).
+        expect(Math.abs(fit.residuals[i] / (1 - fit.leverage[i]) - heldOut)).toBeLessThan(0.03 * heldOut + 1e-3);
+      }
+      // Held out, the wrong pair shows its whole 7 px, which the fit through it hides.
+      const heldOut = fit.residuals[14] / (1 - fit.leverage[14]);
+      expect(heldOut).toBeGreaterThan(6.5);
+      expect(fit.residuals[14]).toBeLessThan(sipOrder === 2 ? 2 : 5);
+    }
+  });
+
   it('rejects too few pairs, bad orders and collinear pairs', () => {
     const truth = randomWcs(rng, [30, 10], 1000, 1000, 0);
     const pairs = pairsFrom(truth, Array.from({ length: 9 }, (_, i) => [i * 100, (i * i * 53) % 1000] as [number, number]));

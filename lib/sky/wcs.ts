@@ -461,6 +461,15 @@ export interface FitWcsResult {
   rmsPixels: number;
   /** Per pair, pixels: distance between the pair's (x, y) and its catalogue position mapped by `wcs`. */
   residuals: Float64Array;
+  /**
+   * Per pair, in [0, 1]: its leverage, the diagonal of the weighted fit's hat matrix, that is
+   * how far the fit follows this pair (0 for a weight of 0; the leverages sum to the number of
+   * terms per axis). Left out of the fit, a pair would have had the residual
+   * residuals[i] / (1 − h) (exactly in the tangent plane, where the fit is linear; to first
+   * order in pixels): a few pairs fitted by many terms, or a heavy pair far from the others,
+   * pull the fit onto themselves and hide their own errors.
+   */
+  leverage: Float64Array;
 }
 
 /** Monomials u^p v^q with p + q ≤ order, in order of total degree. */
@@ -472,12 +481,12 @@ function monomials(order: number): Array<[number, number]> {
 
 /**
  * Weighted linear least squares by Householder QR: min ‖a·x − b‖ for an m × n design matrix
- * and k right-hand sides, row-major; both arrays are overwritten. Null when a column is
- * (numerically) dependent on the others.
+ * and k right-hand sides, row-major; both arrays are overwritten, `a` with R above its diagonal
+ * and `diag` with R's diagonal (n entries). Null when a column is (numerically) dependent on
+ * the others.
  */
-function leastSquares(a: Float64Array, m: number, n: number, b: Float64Array, k: number): Float64Array | null {
+function leastSquares(a: Float64Array, m: number, n: number, b: Float64Array, k: number, diag: Float64Array): Float64Array | null {
   const v = new Float64Array(m);
-  const diag = new Float64Array(n);
   let largest = 0;
   for (let j = 0; j < n; j++) {
     let norm = 0;
@@ -521,12 +530,34 @@ function leastSquares(a: Float64Array, m: number, n: number, b: Float64Array, k:
 }
 
 /**
+ * Leverage of each row of a least-squares design: the diagonal of the hat matrix
+ * A (AᵀA)⁻¹ Aᵀ, computed as ‖R⁻ᵀ aᵢ‖² from the QR factor R (`upper` above its diagonal,
+ * `diag` on it) and the design's rows as they were before the factorisation.
+ */
+function hatDiagonal(design: Float64Array, m: number, n: number, upper: Float64Array, diag: Float64Array): Float64Array {
+  const h = new Float64Array(m);
+  const z = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      let s = design[i * n + j];
+      for (let l = 0; l < j; l++) s -= upper[l * n + j] * z[l];
+      z[j] = s / diag[j];
+      sum += z[j] * z[j];
+    }
+    h[i] = sum;
+  }
+  return h;
+}
+
+/**
  * Fits Σ coef · (u/scale)^p (v/scale)^q to two targets per point with weights; returns the
- * coefficients per monomial in unscaled units, [target 0, target 1].
+ * coefficients per monomial in unscaled units, [target 0, target 1], and, when asked, each
+ * point's leverage (see {@link FitWcsResult.leverage}).
  */
 function fitPolynomial(
-  u: Float64Array, v: Float64Array, t0: Float64Array, t1: Float64Array, w: Float64Array, order: number,
-): { terms: Array<[number, number]>; c0: Float64Array; c1: Float64Array } | null {
+  u: Float64Array, v: Float64Array, t0: Float64Array, t1: Float64Array, w: Float64Array, order: number, withLeverage = false,
+): { terms: Array<[number, number]>; c0: Float64Array; c1: Float64Array; leverage?: Float64Array } | null {
   const terms = monomials(order);
   const m = u.length, n = terms.length;
   let scale = 0;
@@ -542,7 +573,9 @@ function fitPolynomial(
     b[i * 2] = sw * t0[i];
     b[i * 2 + 1] = sw * t1[i];
   }
-  const x = leastSquares(a, m, n, b, 2);
+  const design = withLeverage ? a.slice() : undefined;
+  const diag = new Float64Array(n);
+  const x = leastSquares(a, m, n, b, 2, diag);
   if (x === null) return null;
   const c0 = new Float64Array(n), c1 = new Float64Array(n);
   for (let j = 0; j < n; j++) {
@@ -550,7 +583,7 @@ function fitPolynomial(
     c0[j] = x[j * 2] / f;
     c1[j] = x[j * 2 + 1] / f;
   }
-  return { terms, c0, c1 };
+  return { terms, c0, c1, ...(design ? { leverage: hatDiagonal(design, m, n, a, diag) } : {}) };
 }
 
 function checkFinite(name: string, value: unknown): number {
@@ -573,7 +606,8 @@ function checkFinite(name: string, value: unknown): number {
  *    sip_compute_inverse_polynomials) by least squares on a grid of max(20, 10 (order + 1))²
  *    points over the image (or the pairs' bounding box without an image size).
  *
- * @returns the WCS, the weighted RMS residual and per-pair residuals, pixels.
+ * @returns the WCS, the weighted RMS residual and per-pair residuals, pixels, and each pair's
+ *   leverage (how far the fit follows it; see {@link FitWcsResult.leverage}).
  * @throws AsterismError `E_INVALID_ARGUMENT` for bad options or pairs, fewer positive-weight
  *   pairs than unknowns per axis ((order + 1)(order + 2)/2; the caller should lower the order),
  *   pairs that do not constrain the fit (all collinear), or pairs 90° or more from the tangent point.
@@ -637,6 +671,7 @@ export function fitWcs(pairs: readonly WcsFitPair[], options: FitWcsOptions): Fi
 
   const xi = new Float64Array(n), eta = new Float64Array(n);
   let fit: NonNullable<ReturnType<typeof fitPolynomial>> | null = null;
+  let leverage: Float64Array | undefined;
   for (let iter = 0; iter < MAX_TANGENT_ITERATIONS; iter++) {
     for (let i = 0; i < n; i++) {
       const t = tanProject(tangent, stars[i]);
@@ -649,8 +684,10 @@ export function fitWcs(pairs: readonly WcsFitPair[], options: FitWcsOptions): Fi
         eta[i] = t.y;
       }
     }
-    fit = fitPolynomial(u, v, xi, eta, w, order);
+    // The leverages depend on the pixel positions and weights alone, not on the tangent point.
+    fit = fitPolynomial(u, v, xi, eta, w, order, leverage === undefined);
     if (fit === null) invalid('the pairs do not constrain the fit (too few distinct positions, or all on a line)');
+    leverage ??= fit.leverage;
     // The last move is made without a refit: the linear terms it would change move by ~offset²,
     // while dropping the constant would shift the whole solution by the offset.
     const c0 = fit.c0[0], d0 = fit.c1[0];
@@ -689,7 +726,7 @@ export function fitWcs(pairs: readonly WcsFitPair[], options: FitWcsOptions): Fi
       wsum += w[i];
     }
   }
-  return { wcs, rmsPixels: Math.sqrt(sum / wsum), residuals };
+  return { wcs, rmsPixels: Math.sqrt(sum / wsum), residuals, leverage: leverage! };
 }
 
 /** Fills sip.ap/bp: least squares of u − U on (U, V) over a grid in the image (astrometry.net's method). */

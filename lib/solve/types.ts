@@ -52,7 +52,11 @@ export interface SolveOptions {
   signal?: AbortSignal;
   /** Log-odds needed to accept a match (default ln 1e9, the paper's value). */
   logOddsToSolve?: number;
-  /** SIP distortion order of the final fit, 0–5 (default 2, or 3 for fields 8° and wider; 0 = pure TAN); lowered when too few stars match. */
+  /**
+   * SIP distortion order of the final fit, 0–5 (0 = pure TAN), lowered when too few stars match.
+   * Default: the lowest order up to 2 (3 for fields 8° and wider) beyond which more terms do
+   * not predict left-out matched stars clearly better.
+   */
   sipOrder?: number;
   /** Brightest field stars to build quads from, at most (default 100). */
   maxStars?: number;
