@@ -34,7 +34,7 @@ def load_all(path: str, limit: int | None = None) -> tuple[torch.Tensor, dict[st
         if len(imgs) == 0:
             break
         images.append(np.asarray(imgs, dtype=np.uint8))
-        for k in ("inclination", "reject", "bulge_fraction"):
+        for k in ("inclination", "reject", "bulge_fraction", "reason", "psf_fwhm"):
             if k in labs:
                 labels.setdefault(k, []).append(np.asarray(labs[k]))
         short = len(imgs) < stop - start  # the dataset ended inside this chunk
@@ -50,6 +50,10 @@ def load_all(path: str, limit: int | None = None) -> tuple[torch.Tensor, dict[st
            "reject": np.concatenate(labels["reject"]).astype(bool)}
     if "bulge_fraction" in labels:  # for the evaluation plot
         out["bulge_fraction"] = np.concatenate(labels["bulge_fraction"]).astype(np.float64)
+    if "reason" in labels:  # for the evaluation's breakdown by case
+        out["reason"] = np.concatenate(labels["reason"]).astype(str)
+    if "psf_fwhm" in labels:
+        out["psf_fwhm"] = np.concatenate(labels["psf_fwhm"]).astype(np.float64)
     return stacked, out
 
 

@@ -1,6 +1,6 @@
 """Build and read sharded datasets of synthetic galaxies (see galaxies.py).
 
-    /usr/bin/python3 scripts/train/dataset.py build --out data/galaxies-v1 --n 50000 --seed 1 \\
+    /usr/bin/python3 scripts/train/dataset.py build --out data/galaxies-v1 --n 30000 --seed 1 \\
         [--shard 1000] [--workers 2] [--size 128] [--bad-fraction 0.25]
 
 Layout of <out>/:

@@ -114,6 +114,39 @@ def plot(path: str, truth, predicted, baseline, result, labels, usable) -> None:
     print(f"wrote {path}")
 
 
+def breakdown(truth, median, baseline, labels, usable, mean_p) -> dict:
+    """Where the CNN beats the moment baseline: rms of both on the cases the issue names
+    (bulge-dominated, edge-on, blurred), and how often the classifiers flag each kind of
+    rejected image (a bright star on the galaxy among them), which the baseline cannot."""
+    def rms(x):
+        return float(np.sqrt(np.mean(x ** 2))) if len(x) else None
+
+    clipped = np.clip(baseline, 45, 90)
+    bulge = labels["bulge_fraction"][usable] if "bulge_fraction" in labels else np.zeros_like(truth)
+    groups = {"all": np.ones_like(truth, dtype=bool), "bulge-to-total >= 0.3": bulge >= 0.3,
+              "bulge-to-total < 0.1": bulge < 0.1, "edge-on (i >= 80)": truth >= 80,
+              "45-60 deg": truth < 60}
+    if "psf_fwhm" in labels:
+        groups["PSF FWHM >= 3 px"] = labels["psf_fwhm"][usable] >= 3
+    out = {"inclination": {name: {"galaxies": int(m.sum()), "cnnRms": rms(median[m] - truth[m]),
+                                  "baselineRmsClipped": rms(clipped[m] - truth[m])}
+                           for name, m in groups.items()}}
+    if mean_p is not None and "reason" in labels:
+        reasons = {}
+        for reason in labels["reason"]:
+            for part in reason.split("+"):
+                if part:
+                    reasons[part] = None
+        flagged = {}
+        for part in reasons:
+            m = np.array([part in r.split("+") for r in labels["reason"]])
+            flagged[part] = {"images": int(m.sum()), "flagged": float(np.mean(mean_p[m] >= 0.5))}
+        m = labels["reason"] == ""
+        flagged["usable (should not be flagged)"] = {"images": int(m.sum()), "flagged": float(np.mean(mean_p[m] >= 0.5))}
+        out["rejection"] = flagged
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--test", default="data/galaxies-v1-test")
@@ -176,6 +209,9 @@ def main(argv=None) -> int:
         result.setdefault("ensemble", {}).update(
             {"binaries": len(binary_p), "aucOfMean": common.auc(mean_p, rejected),
              "accuracyOfMean": float(np.mean((mean_p >= 0.5) == rejected))})
+    if regression_deg:
+        result["breakdown"] = breakdown(truth, median, baseline, labels, usable,
+                                        mean_p if binary_p else None)
     if regression_deg and args.plot:
         plot(args.plot, truth, median, baseline, result, labels, usable)
     with open(os.path.join(args.runs, "evaluation.json"), "w") as f:

@@ -11,7 +11,7 @@ TEST=data/galaxies-v1-test
 RUNS=scripts/train/runs
 
 # dataset.py build is resumable: it keeps complete shards and makes the missing ones.
-"$PY" scripts/train/dataset.py build --out "$DATA" --n 50000 --seed 1
+"$PY" scripts/train/dataset.py build --out "$DATA" --n 30000 --seed 1
 "$PY" scripts/train/train.py --data "$DATA" --runs "$RUNS" "$@"
 "$PY" scripts/train/evaluate.py --test "$TEST" --runs "$RUNS" --build-n 5000 --build-seed 2
 "$PY" scripts/train/export.py --runs "$RUNS" --out models-onnx
