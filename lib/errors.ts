@@ -33,7 +33,16 @@ export type AsterismErrorCode =
    * file it names is missing or not a valid ONNX model, or a model lacks the input or output the
    * manifest promises.
    */
-  | 'E_MODEL';
+  | 'E_MODEL'
+  /** A catalogue lookup found nothing: no galaxy with that PGC number or name. */
+  | 'E_NOT_FOUND'
+  /** A galaxy catalogue file (HyperLEDA-style CSV, Stellarium DSO catalogue) cannot be read as one. */
+  | 'E_CATALOG_FORMAT'
+  /**
+   * An image source (the SDSS cutout service, a URL template, a local image directory) could not
+   * give an image of the requested sky: unreachable, an HTTP error, no coverage there.
+   */
+  | 'E_IMAGE_SOURCE';
 
 /**
  * The one error class asterism throws for anything the caller can act on.

@@ -40,7 +40,27 @@ export {
 export { renderSolvedOverlay, solvedFieldShapes, type OverlayObject, type SolvedFieldView } from './render/solved-overlay.js';
 export { loadObjectCatalog, overlayObjects, type ObjectCatalog, type SkyObject } from './catalog/objects.js';
 export {
+  d25Arcmin, findGalaxy, inclinetFraming, loadGalaxyCatalog, parseHyperledaCsv, readHyperledaCsv, readStellariumGalaxies,
+  DEBIAN_STELLARIUM_CATALOG, DEFAULT_MIN_D25_PIXELS, INCLINET_FOV_PER_D25,
+  type Galaxy, type GalaxyCatalog, type GalaxyInField, type GalaxySource, type InclinetGalaxy, type LoadGalaxyCatalogOptions,
+} from './catalog/galaxies.js';
+export {
   closeIncline, incline, inclineMany,
   type InclineEngineOptions, type InclineInput, type InclineManyOptions, type InclineOptions, type InclineProgress, type InclineResult, type InclineSummary,
 } from './incline/incline.js';
 export { readModelManifest, type ModelEntry, type ModelManifest } from './incline/manifest.js';
+export {
+  evaluateField,
+  type EvaluateFieldOptions, type FieldGalaxy, type FieldProgress, type FieldResult, type FieldStage, type FieldTimings, type PaSource,
+} from './pipeline/evaluate-field.js';
+export { renderFieldOverlay, fieldOverlayShapes, axisRatioForInclination, type FieldOverlayGalaxy, type FieldOverlayView } from './render/field-overlay.js';
+export { skyCutout, DEFAULT_CUTOUT_SIZE } from './cutout/sky-cutout.js';
+export type { ImageSource, ImageSourceFetchOptions, SkyCutoutRequest, SkyImage } from './cutout/types.js';
+export {
+  cutoutRaster, imageDirectorySource, imageSourceFrom, sdssImageSource, urlTemplateImageSource, IMAGE_SOURCE_ADVICE, IMAGE_SOURCE_ENV, SDSS_GETJPEG_URL,
+  type HttpImageSourceOptions, type ImageDirectorySourceOptions, type SdssImageSourceOptions,
+} from './cutout/image-sources.js';
+export {
+  coordinateName, inclineAt, inclineByName, inclineByPgc, inclineGalaxy, inclinetResponse,
+  type InclineAtOptions, type InclineByCatalogOptions, type InclinetResponse, type InclineSkyOptions, type InclineSkyResult,
+} from './cutout/incline-sky.js';

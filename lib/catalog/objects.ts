@@ -21,7 +21,7 @@ import { gunzip } from 'node:zlib';
 import { AsterismError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import type { OverlayObject } from '../render/solved-overlay.js';
-import { angleToChordSq, degToRad, normalizeRa, radecToVec } from '../sky/vector.js';
+import { createConeSearch } from './cone-index.js';
 
 /**
  * Kind of object. The KStars type codes of the source map to these names (the OpenNGC types
@@ -80,24 +80,15 @@ export interface ObjectCatalog {
   readonly objects: readonly SkyObject[];
   /**
    * Objects within `radiusDeg` of (`ra`, `dec`) (all in degrees; the radius is clamped to
-   * 180), in catalogue order. The declination must lie in [−90, 90]. Uses declination bands sorted by right ascension, so a field-sized
-   * cone costs a few microseconds rather than a scan of the whole catalogue. Non-finite or negative arguments
-   * throw `E_INVALID_ARGUMENT`.
+   * 180), in catalogue order. The declination must lie in [−90, 90]. Uses declination bands sorted by
+   * right ascension (./cone-index.ts), so a field-sized cone costs a few microseconds rather
+   * than a scan of the whole catalogue. Non-finite or negative arguments throw `E_INVALID_ARGUMENT`.
    */
   cone(ra: number, dec: number, radiusDeg: number): SkyObject[];
 }
 
 /** Where the catalogue lives inside the package. */
 const CATALOG_PATH = join('catalogs', 'openngc.json.gz');
-
-/**
- * Height of the declination bands of the search index, degrees. With 1° bands a field-sized
- * cone reads a few short RA runs: about 1 µs for a warm 1° cone (4 µs at 5°) on a shared
- * 2-core machine, against about 30 µs for a scan of all objects and 100–250 µs for a HEALPix
- * `queryDisc` at nside 16 alone, which is why the index is not a HEALPix one.
- */
-const BAND_DEG = 1;
-const BAND_COUNT = Math.round(180 / BAND_DEG);
 
 /** The JSON written by scripts/data/build-openngc.py. */
 interface CatalogFile {
@@ -141,86 +132,9 @@ function toObjects(data: CatalogFile, path: string): SkyObject[] {
   return objects;
 }
 
-function checkFinite(name: string, value: number): void {
-  if (!Number.isFinite(value)) throw new AsterismError('E_INVALID_ARGUMENT', `${name} must be a finite number of degrees, got ${value}`);
-}
-
-function bandOf(dec: number): number {
-  return Math.min(BAND_COUNT - 1, Math.max(0, Math.floor((dec + 90) / BAND_DEG)));
-}
-
-/** First position in `sorted[lo, hi)` whose value is ≥ `x`. */
-function lowerBound(sorted: Float64Array, lo: number, hi: number, x: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * Half-width in right ascension, degrees, of a cone of radius `radiusDeg` centred at
- * declination `dec`: asin(sin r / cos δ), or 180 when the cone reaches a pole. Slightly widened
- * so rounding cannot drop an object on the rim (the exact distance test follows).
- */
-function raHalfWidthDeg(dec: number, radiusDeg: number): number {
-  if (radiusDeg + Math.abs(dec) >= 90 - 1e-9) return 180;
-  const s = Math.sin(degToRad(radiusDeg)) / Math.cos(degToRad(dec));
-  return s >= 1 ? 180 : (Math.asin(s) * 180) / Math.PI + 1e-9;
-}
-
-/**
- * Builds the search index: each object's unit vector, and the objects of each declination band
- * sorted by right ascension (CSR layout: band b holds positions start[b] … start[b+1] − 1 of
- * `order` and `bandRa`).
- */
+/** The catalogue over its objects, with the shared declination-band cone search (./cone-index.ts). */
 function makeCatalog(objects: readonly SkyObject[]): ObjectCatalog {
-  const n = objects.length;
-  const xyz = new Float64Array(3 * n);
-  const start = new Int32Array(BAND_COUNT + 1);
-  for (let i = 0; i < n; i++) {
-    xyz.set(radecToVec(objects[i].ra, objects[i].dec), 3 * i);
-    start[bandOf(objects[i].dec) + 1]++;
-  }
-  for (let b = 0; b < BAND_COUNT; b++) start[b + 1] += start[b];
-  const byBand = Array.from({ length: n }, (_, i) => i);
-  byBand.sort((a, b) => bandOf(objects[a].dec) - bandOf(objects[b].dec) || objects[a].ra - objects[b].ra || a - b);
-  const order = Int32Array.from(byBand);
-  const bandRa = Float64Array.from(byBand, (i) => objects[i].ra);
-
-  return {
-    objects,
-    cone(ra: number, dec: number, radiusDeg: number): SkyObject[] {
-      checkFinite('right ascension', ra);
-      checkFinite('declination', dec);
-      checkFinite('cone radius', radiusDeg);
-      if (Math.abs(dec) > 90) throw new AsterismError('E_INVALID_ARGUMENT', `declination must be in [-90, 90] degrees, got ${dec}`);
-      if (radiusDeg < 0) throw new AsterismError('E_INVALID_ARGUMENT', `cone radius must be ≥ 0 degrees, got ${radiusDeg}`);
-      const r = Math.min(radiusDeg, 180);
-      const centre = radecToVec(ra, dec);
-      const maxChordSq = angleToChordSq(degToRad(r));
-      const half = raHalfWidthDeg(dec, r);
-      const raLo = normalizeRa(ra) - half, raHi = normalizeRa(ra) + half;
-      // RA intervals to read in each band, with the wrap at 0°/360° split off.
-      const intervals: [number, number][] = half >= 180 ? [[0, 360]]
-        : raLo < 0 ? [[raLo + 360, 360], [0, raHi]]
-        : raHi >= 360 ? [[raLo, 360], [0, raHi - 360]]
-        : [[raLo, raHi]];
-      const hits: number[] = [];
-      for (let b = bandOf(dec - r); b <= bandOf(dec + r); b++) {
-        for (const [lo, hi] of intervals) {
-          for (let k = lowerBound(bandRa, start[b], start[b + 1], lo); k < start[b + 1] && bandRa[k] <= hi; k++) {
-            const i = order[k];
-            const dx = xyz[3 * i] - centre[0], dy = xyz[3 * i + 1] - centre[1], dz = xyz[3 * i + 2] - centre[2];
-            if (dx * dx + dy * dy + dz * dz <= maxChordSq) hits.push(i);
-          }
-        }
-      }
-      hits.sort((a, b) => a - b);
-      return hits.map((i) => objects[i]);
-    },
-  };
+  return { objects, cone: createConeSearch(objects) };
 }
 
 let catalogPromise: Promise<ObjectCatalog> | undefined;

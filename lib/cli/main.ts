@@ -12,8 +12,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isAsterismError } from '../errors.js';
 import { packageVersion } from '../package-root.js';
 import { detectCommand } from './commands/detect.js';
+import { fieldCommand } from './commands/field.js';
 import { inclineCommand } from './commands/incline.js';
 import { indexCommand } from './commands/index.js';
+import { lookupCommand } from './commands/lookup.js';
 import { solveCommand } from './commands/solve.js';
 
 /** Exit statuses, documented in `asterism --help`. */
@@ -59,12 +61,14 @@ export interface OptionSpec {
   multiple?: boolean;
 }
 
-/** A positional argument; all are required, in order. */
+/** A positional argument; all are required, in order, unless `optional`. */
 export interface PositionalSpec {
   name: string;
   description: string;
   /** The last positional may take one or more values (`<file>...`). */
   variadic?: boolean;
+  /** The last positional may be left out (`[<image>]`): the command then takes its input from options and checks that itself. */
+  optional?: boolean;
 }
 
 /** A number option's accepted range, checked by {@link CommandArgs.number}. */
@@ -109,7 +113,7 @@ export interface Command {
 }
 
 /** Every subcommand, in the order `asterism --help` lists them. */
-export const commands: readonly Command[] = [detectCommand, solveCommand, inclineCommand, indexCommand];
+export const commands: readonly Command[] = [detectCommand, solveCommand, inclineCommand, fieldCommand, lookupCommand, indexCommand];
 
 /** A mistake on the command line: printed with a pointer to the help, exit status 2. */
 class UsageError extends Error {
@@ -187,7 +191,7 @@ function commandOptions(command: Command): Record<string, OptionSpec> {
 }
 
 function commandHelp(command: Command): string {
-  const positionals = command.positionals.map((p) => `<${p.name}>${p.variadic ? '...' : ''}`).join(' ');
+  const positionals = command.positionals.map((p) => (p.optional ? `[<${p.name}>${p.variadic ? '...' : ''}]` : `<${p.name}>${p.variadic ? '...' : ''}`)).join(' ');
   if (command.actions) {
     return [
       `Usage: asterism ${command.name} <action> [options]`,
@@ -344,7 +348,8 @@ export async function main(argv: string[], io: CliIO = {}): Promise<number> {
     if (command.actions) throw new UsageError(`missing action (actions: ${command.actions.map((a) => a.name.slice(command.name.length + 1)).join(', ')})`, command.name);
     const expected = command.positionals.length;
     const variadic = command.positionals.at(-1)?.variadic === true;
-    if (variadic ? positionals.length < expected : positionals.length !== expected) {
+    const required = command.positionals.at(-1)?.optional === true ? expected - 1 : expected;
+    if (positionals.length < required || (!variadic && positionals.length > expected)) {
       const names = command.positionals.map((p) => `<${p.name}>`).join(' ');
       throw new UsageError(positionals.length < expected ? `missing ${names.split(' ').slice(positionals.length).join(' ')}` : `expected ${expected ? names : 'no arguments'}, got ${positionals.length} arguments`, command.name);
     }

@@ -38,6 +38,12 @@ export interface ModelManifest {
   /** Regression output t maps linearly from `from` to `to` degrees. */
   inclinationMap: { from: [number, number]; to: [number, number] };
   models: ModelEntry[];
+  /**
+   * The ensemble median's rms error on the held-out synthetic test set, degrees
+   * (`evaluation.ensemble.rmsOfMedian`, written by scripts/train/evaluate.py), when recorded:
+   * "the models' error" that the pipeline's tests and benchmark measure against.
+   */
+  testRmsDeg?: number;
 }
 
 /** The models directory used when no option says otherwise: `ASTERISM_MODELS_DIR` or the package's models-onnx/. */
@@ -104,5 +110,9 @@ export function readModelManifest(dir: string = defaultModelsDir()): ModelManife
   });
   if (!models.some((x) => x.kind === 'regression')) bad(dir, 'manifest lists no regression model');
   if (!models.some((x) => x.kind === 'binary')) bad(dir, 'manifest lists no binary (rejection) model');
-  return { dir, inputName: input.name, inclinationMap: { from: map.from, to: map.to }, models };
+  const testRms = (m.evaluation as { ensemble?: { rmsOfMedian?: unknown } } | undefined)?.ensemble?.rmsOfMedian;
+  return {
+    dir, inputName: input.name, inclinationMap: { from: map.from, to: map.to }, models,
+    ...(typeof testRms === 'number' && testRms > 0 ? { testRmsDeg: testRms } : {}),
+  };
 }

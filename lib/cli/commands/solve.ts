@@ -1,12 +1,33 @@
 /** `asterism solve`: blind astrometric calibration of one image; prints the answer, writes a .wcs and an overlay. */
 import { writeFile } from 'node:fs/promises';
 import { AsterismError } from '../../errors.js';
+import { formatDecDms, formatRaHms } from '../../sky/sexagesimal.js';
 import type { Image } from '../../image/image.js';
 import type { SolveOptions, SolveResult } from '../../solve/types.js';
-import { EXIT, type Command, type CommandArgs, type CommandContext } from '../main.js';
+import { EXIT, type Command, type CommandArgs, type CommandContext, type OptionSpec } from '../main.js';
 import { createProgressBar } from '../progress.js';
 
-function readOptions(args: CommandArgs): SolveOptions & { json: boolean; wcsOut?: string; overlay?: string; maxPixels?: number } {
+/**
+ * The solve hints and settings of `asterism solve`, also taken by the commands that solve first
+ * (`asterism field`); read them with {@link readSolveHints}.
+ */
+export const solveHintOptions: Record<string, OptionSpec> = {
+  'scale-low': { type: 'string', value: 'x', description: 'lower bound of the image scale, in --scale-units' },
+  'scale-high': { type: 'string', value: 'x', description: 'upper bound of the image scale, in --scale-units' },
+  'scale-units': { type: 'string', value: 'units', description: 'degwidth, arcminwidth (of the longer side) or arcsecperpix (default degwidth)' },
+  ra: { type: 'string', value: 'deg', description: 'right ascension of a position hint, degrees (with --dec and --radius)' },
+  dec: { type: 'string', value: 'deg', description: 'declination of a position hint, degrees' },
+  radius: { type: 'string', value: 'deg', description: 'how far the image centre may be from --ra/--dec, degrees' },
+  index: { type: 'string', value: 'path', multiple: true, description: 'an index file or directory; repeat for more (default: the shipped index)' },
+  parity: { type: 'string', value: 'p', description: 'normal, flipped or both (default both)' },
+  'time-limit': { type: 'string', value: 'seconds', description: 'give up after this long (default 60)' },
+  'sip-order': { type: 'string', value: 'n', description: 'SIP distortion order of the fit, 0–5 (default 2)' },
+  'max-stars': { type: 'string', value: 'n', description: 'brightest stars to build quads from (default 100)' },
+  'max-pixels': { type: 'string', value: 'n', description: 'refuse larger images (default 250 megapixels)' },
+};
+
+/** The options of {@link solveHintOptions}, checked, as `solve()` takes them, and the pixel limit for decoding. */
+export function readSolveHints(args: CommandArgs): SolveOptions & { maxPixels?: number } {
   const low = args.number('scale-low', { min: 0, exclusiveMin: true });
   const high = args.number('scale-high', { min: 0, exclusiveMin: true });
   const units = args.string('scale-units') ?? 'degwidth';
@@ -28,21 +49,12 @@ function readOptions(args: CommandArgs): SolveOptions & { json: boolean; wcsOut?
     index: indexes.length ? indexes : undefined,
     sipOrder: args.number('sip-order', { integer: true, min: 0 }),
     maxStars: args.number('max-stars', { integer: true, min: 4 }),
-    json: args.flag('json'),
-    wcsOut: args.string('wcs'),
-    overlay: args.string('overlay'),
     maxPixels: args.number('max-pixels', { integer: true, min: 1 }),
   };
 }
 
-function formatRa(ra: number): string {
-  const h = ra / 15, hh = Math.floor(h), mm = Math.floor((h - hh) * 60), ss = ((h - hh) * 60 - mm) * 60;
-  return `${String(hh).padStart(2, '0')}h${String(mm).padStart(2, '0')}m${ss.toFixed(2).padStart(5, '0')}s`;
-}
-
-function formatDec(dec: number): string {
-  const a = Math.abs(dec), dd = Math.floor(a), mm = Math.floor((a - dd) * 60), ss = ((a - dd) * 60 - mm) * 60;
-  return `${dec < 0 ? '-' : '+'}${String(dd).padStart(2, '0')}°${String(mm).padStart(2, '0')}′${ss.toFixed(1).padStart(4, '0')}″`;
+function readOptions(args: CommandArgs): SolveOptions & { json: boolean; wcsOut?: string; overlay?: string; maxPixels?: number } {
+  return { ...readSolveHints(args), json: args.flag('json'), wcsOut: args.string('wcs'), overlay: args.string('overlay') };
 }
 
 function summary(path: string, r: SolveResult): string {
@@ -50,7 +62,7 @@ function summary(path: string, r: SolveResult): string {
   if (!r.solved) return `${path}: not solved (${r.reason}); ${r.quadsTried} quads, ${r.hypothesesTested} hypotheses, ${r.starsUsed} stars, ${t}\n`;
   return [
     `${path}: solved in ${t}`,
-    `  centre      RA ${r.center!.ra.toFixed(5)}°  Dec ${r.center!.dec.toFixed(5)}°  (${formatRa(r.center!.ra)} ${formatDec(r.center!.dec)})`,
+    `  centre      RA ${r.center!.ra.toFixed(5)}°  Dec ${r.center!.dec.toFixed(5)}°  (${formatRaHms(r.center!.ra)} ${formatDecDms(r.center!.dec)})`,
     `  scale       ${r.pixelScale!.toFixed(3)} arcsec/pixel; field ${(r.fieldWidth! * 60).toFixed(1)}′ × ${(r.fieldHeight! * 60).toFixed(1)}′`,
     `  rotation    up is ${r.rotation!.toFixed(2)}° east of north; parity ${r.parity}`,
     `  match       ${r.matches!.length} stars, log-odds ${r.logOdds!.toFixed(1)}, index ${r.index}`,
@@ -123,18 +135,7 @@ export const solveCommand: Command = {
     '(astrometry.net index files work as they are). Exit status 0 when solved, 1 when not.',
   positionals: [{ name: 'image', description: 'FITS, JPEG, PNG, TIFF, WebP or GIF file' }],
   options: {
-    'scale-low': { type: 'string', value: 'x', description: 'lower bound of the image scale, in --scale-units' },
-    'scale-high': { type: 'string', value: 'x', description: 'upper bound of the image scale, in --scale-units' },
-    'scale-units': { type: 'string', value: 'units', description: 'degwidth, arcminwidth (of the longer side) or arcsecperpix (default degwidth)' },
-    ra: { type: 'string', value: 'deg', description: 'right ascension of a position hint, degrees (with --dec and --radius)' },
-    dec: { type: 'string', value: 'deg', description: 'declination of a position hint, degrees' },
-    radius: { type: 'string', value: 'deg', description: 'how far the image centre may be from --ra/--dec, degrees' },
-    index: { type: 'string', value: 'path', multiple: true, description: 'an index file or directory; repeat for more (default: the shipped index)' },
-    parity: { type: 'string', value: 'p', description: 'normal, flipped or both (default both)' },
-    'time-limit': { type: 'string', value: 'seconds', description: 'give up after this long (default 60)' },
-    'sip-order': { type: 'string', value: 'n', description: 'SIP distortion order of the fit, 0–5 (default 2)' },
-    'max-stars': { type: 'string', value: 'n', description: 'brightest stars to build quads from (default 100)' },
-    'max-pixels': { type: 'string', value: 'n', description: 'refuse larger images (default 250 megapixels)' },
+    ...solveHintOptions,
     json: { type: 'boolean', description: 'print one JSON object: solved, center, pixelScale, rotation, parity, fieldWidth, fieldHeight, logOdds, timeMs, wcs, …' },
     wcs: { type: 'string', value: 'out.wcs', description: 'write the solution as a FITS header file (astropy, ds9)' },
     overlay: { type: 'string', value: 'out.png', description: 'write a PNG with the matched stars circled, an RA/Dec grid and catalogued objects labelled' },
