@@ -321,6 +321,20 @@ describe('HyperLEDA-style tables', () => {
     await caught(() => readHyperledaCsv(join(dir, 'missing.csv')), 'E_IO');
   });
 
+  it('takes a row without a PGC number that names a built-in galaxy at its position as that galaxy', async () => {
+    const path = file('named.csv', [
+      'objname,ra,dec,logd25,pa',
+      'NGC0224,10.6848,41.2690,2.2,35', // M 31, no PGC number: must replace it, not sit beside it
+      'NGC 224,50,10,1,0', // the same name far away: a different object
+    ].join('\n'));
+    const catalog = await loadGalaxyCatalog({ userCatalogs: [path], stellarium: false });
+    expect(catalog.galaxies.length).toBe(10724 + 1);
+    const m31 = catalog.byPgc(2557)!;
+    expect(m31).toMatchObject({ source: 'user', pgc: 2557, positionAngle: 35 });
+    expect(m31.names).toEqual(expect.arrayContaining(['M 31', 'Andromeda Galaxy']));
+    expect(catalog.cone(10.6848, 41.269, 0.01).filter((g) => g.names.some((n) => /^(NGC ?0*224|M 31)$/.test(n)))).toHaveLength(1);
+  });
+
   it('takes precedence over OpenNGC: same PGC replaces, names win, a later file over an earlier one', async () => {
     const first = file('first.csv', [
       'pgc,objname,al2000,de2000,logd25,pa',

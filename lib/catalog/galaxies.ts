@@ -195,15 +195,60 @@ function mergeStellarium(drafts: Draft[], stellarium: readonly Draft[]): void {
   }
 }
 
-/** Adds a user catalogue's entries: an entry with a known PGC number replaces that galaxy in place (see the module comment). */
+/**
+ * How far a user row without a PGC number may lie from the built-in galaxy of the same name to
+ * be taken as that galaxy, degrees (2′: catalogues disagree on centres by seconds of arc, while
+ * two different galaxies sharing a name are rarely this close).
+ */
+const SAME_GALAXY_BY_NAME_DEG = 2 / 60;
+
+/**
+ * The built-in galaxy a user row without a PGC number names and sits on (see
+ * {@link SAME_GALAXY_BY_NAME_DEG}), as an index into `drafts`, or undefined. The name index over
+ * the built-in entries is made on first need: most user tables give PGC numbers.
+ */
+function builtInTwinFinder(drafts: readonly Draft[]): (g: Galaxy) => number | undefined {
+  let byName: Map<string, number[]> | undefined;
+  return (g) => {
+    if (!byName) {
+      byName = new Map();
+      drafts.forEach((d, i) => {
+        for (const { names, tier } of d.groups) {
+          if (tier === TIER.user) continue;
+          for (const name of names) {
+            const key = nameKey(name);
+            if (key === '') continue;
+            const list = byName!.get(key);
+            if (!list) byName!.set(key, [i]);
+            else if (!list.includes(i)) list.push(i);
+          }
+        }
+      });
+    }
+    for (const name of g.names) {
+      for (const i of byName.get(nameKey(name)) ?? []) {
+        if (separationDeg(drafts[i].galaxy, g) <= SAME_GALAXY_BY_NAME_DEG) return i;
+      }
+    }
+    return undefined;
+  };
+}
+
+/**
+ * Adds a user catalogue's entries: an entry with a known PGC number replaces that galaxy in
+ * place (see the module comment), and so does one without a PGC number that names a built-in
+ * galaxy at its position (keeping that galaxy's PGC number), so the same galaxy is never listed
+ * twice in a field.
+ */
 function mergeUser(drafts: Draft[], user: readonly Galaxy[], firstRow: number): void {
   const byPgc = new Map<number, number>();
   drafts.forEach((d, i) => {
     if (d.galaxy.pgc !== null) byPgc.set(d.galaxy.pgc, i);
   });
+  const builtInTwin = builtInTwinFinder(drafts);
   for (const [row, g] of user.entries()) {
     const draft = toDraft(g, TIER.user, firstRow + row);
-    const at = g.pgc === null ? undefined : byPgc.get(g.pgc);
+    const at = g.pgc === null ? builtInTwin(g) : byPgc.get(g.pgc);
     if (at === undefined) {
       if (g.pgc !== null) byPgc.set(g.pgc, drafts.length);
       drafts.push(draft);
@@ -213,6 +258,7 @@ function mergeUser(drafts: Draft[], user: readonly Galaxy[], firstRow: number): 
     drafts[at] = {
       galaxy: {
         ...g,
+        pgc: g.pgc ?? old.galaxy.pgc,
         majorArcmin: g.majorArcmin ?? old.galaxy.majorArcmin,
         minorArcmin: g.minorArcmin ?? (g.majorArcmin === null ? old.galaxy.minorArcmin : null),
         positionAngle: g.positionAngle ?? old.galaxy.positionAngle,
