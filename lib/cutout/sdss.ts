@@ -96,10 +96,26 @@ export function sdssImageSource(options: SdssImageSourceOptions = {}): ImageSour
     throw new AsterismError('E_INVALID_ARGUMENT', `baseUrl must be an http(s) URL, got '${base}'`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AsterismError('E_INVALID_ARGUMENT', `baseUrl must be an http(s) URL, got '${base}'`);
+  const description = options.baseUrl === undefined ? 'SDSS DR16 image cutout service' : `SDSS-style image cutout service at ${url.origin}${url.pathname}`;
+  return rasterImageSource(description, (raster) => {
+    const target = new URL(url);
+    target.searchParams.set('ra', formatUrlNumber(raster.ra, 7));
+    target.searchParams.set('dec', formatUrlNumber(raster.dec, 7));
+    target.searchParams.set('scale', formatUrlNumber(raster.scaleArcsec, 6));
+    target.searchParams.set('width', String(raster.width));
+    target.searchParams.set('height', String(raster.height));
+    return target;
+  }, options);
+}
+
+/**
+ * An HTTP {@link ImageSource} that asks for the raster {@link rasterFor} chooses at the URL
+ * `urlFor` builds (the SDSS service, a URL template). Checks the limit options once, here.
+ */
+export function rasterImageSource(description: string, urlFor: (raster: RasterRequest) => URL, options: HttpImageSourceOptions): ImageSource {
   checkLimit('timeoutMs', options.timeoutMs, 1);
   checkLimit('maxBytes', options.maxBytes, 1);
   checkLimit('maxPixels', options.maxPixels, 1);
-  const description = options.baseUrl === undefined ? 'SDSS DR16 image cutout service' : `SDSS-style image cutout service at ${url.origin}${url.pathname}`;
   return {
     description,
     fetch(request, fetchOptions?: ImageSourceFetchOptions): Promise<SkyImage> {
@@ -109,13 +125,7 @@ export function sdssImageSource(options: SdssImageSourceOptions = {}): ImageSour
       } catch (e) {
         return Promise.reject(e);
       }
-      const target = new URL(url);
-      target.searchParams.set('ra', formatUrlNumber(raster.ra, 7));
-      target.searchParams.set('dec', formatUrlNumber(raster.dec, 7));
-      target.searchParams.set('scale', formatUrlNumber(raster.scaleArcsec, 6));
-      target.searchParams.set('width', String(raster.width));
-      target.searchParams.set('height', String(raster.height));
-      return fetchSkyImage(target, description, raster, options, fetchOptions);
+      return fetchSkyImage(urlFor(raster), description, raster, options, fetchOptions);
     },
   };
 }

@@ -4,9 +4,9 @@
  * hips2fits, SkyView).
  */
 import { AsterismError } from '../errors.js';
-import { checkLimit, fetchSkyImage, formatUrlNumber, type HttpImageSourceOptions, type RasterRequest } from './fetch-image.js';
-import { checkSkyRequest, rasterFor } from './sdss.js';
-import type { ImageSource, ImageSourceFetchOptions, SkyImage } from './types.js';
+import { formatUrlNumber, type HttpImageSourceOptions, type RasterRequest } from './fetch-image.js';
+import { rasterImageSource } from './sdss.js';
+import type { ImageSource } from './types.js';
 
 /**
  * The placeholders a template may use and what each becomes. The raster is chosen as for SDSS
@@ -83,19 +83,5 @@ export function urlTemplateImageSource(template: string, options: HttpImageSourc
   if (protocol !== 'http:' && protocol !== 'https:') {
     throw new AsterismError('E_INVALID_ARGUMENT', `the image URL template must be an http or https URL, got '${template}'`);
   }
-  checkLimit('timeoutMs', options.timeoutMs, 1);
-  checkLimit('maxBytes', options.maxBytes, 1);
-  checkLimit('maxPixels', options.maxPixels, 1);
-  return {
-    description: template,
-    fetch(request, fetchOptions?: ImageSourceFetchOptions): Promise<SkyImage> {
-      let raster: RasterRequest;
-      try {
-        raster = rasterFor(checkSkyRequest(request));
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      return fetchSkyImage(new URL(fill(template, raster)), template, raster, options, fetchOptions);
-    },
-  };
+  return rasterImageSource(template, (raster) => new URL(fill(template, raster)), options);
 }

@@ -52,7 +52,7 @@ import { pixelToSky } from '../../lib/sky/tan.js';
 import { radToDeg, separationDeg } from '../../lib/sky/vector.js';
 import { renderGalaxyField, type DrawnGalaxy, type FieldGalaxySpec, type GalaxyField } from '../synth/galaxy-field.js';
 import { createRng, type Rng } from '../synth/random.js';
-import { benchFlags } from './common.js';
+import { benchFlags, fmt, pct, tablePrinter } from './common.js';
 
 const argv = process.argv.slice(2);
 const quick = benchFlags.has('--quick');
@@ -114,16 +114,9 @@ function quantile(values: number[], q: number): number {
   return s[lo] + (s[hi] - s[lo]) * (at - lo);
 }
 const rms = (values: number[]) => (values.length ? Math.sqrt(values.reduce((s, v) => s + v * v, 0) / values.length) : NaN);
-const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
 const signed = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}` : '—');
-const pct = (n: number, of: number) => (of === 0 ? '—' : `${((100 * n) / of).toFixed(0)} %`);
 
-function table(header: string[], rows: Array<Array<string | number>>): void {
-  out(`| ${header.join(' | ')} |`);
-  out(`|${header.map(() => '---').join('|')}|`);
-  for (const r of rows) out(`| ${r.join(' | ')} |`);
-  out('');
-}
+const table = tablePrinter(out);
 
 /** A frame's geometry and galaxies, all drawn from its own generator. */
 interface FramePlan {

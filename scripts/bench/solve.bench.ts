@@ -28,7 +28,7 @@ import { separationDeg } from '../../lib/sky/vector.js';
 import type { SolveInput, SolveOptions, SolveResult } from '../../lib/solve/types.js';
 import { DEFAULT_WIDTH_RANGE_DEG, nonSkyImage, randomStarField, renderSkyFrame, renderSkyStars, type SkyStars } from '../synth/sky-frame.js';
 import { createRng } from '../synth/random.js';
-import { benchFlags } from './common.js';
+import { benchFlags, fmt, pct, tablePrinter } from './common.js';
 import { DEBIAN_INDEX_DIR, runSolveField } from './solve-field.js';
 
 type SolveFn = (input: SolveInput, options?: SolveOptions) => Promise<SolveResult>;
@@ -94,15 +94,8 @@ function median(values: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
-const pct = (n: number, of: number) => (of === 0 ? '—' : `${((100 * n) / of).toFixed(0)} %`);
 
-function table(header: string[], rows: Array<Array<string | number>>): void {
-  out(`| ${header.join(' | ')} |`);
-  out(`|${header.map(() => '---').join('|')}|`);
-  for (const r of rows) out(`| ${r.join(' | ')} |`);
-  out('');
-}
+const table = tablePrinter(out);
 
 /** One solve of a frame with known truth, judged. */
 interface Outcome {
