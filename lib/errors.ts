@@ -42,7 +42,9 @@ export type AsterismErrorCode =
    * An image source (the SDSS cutout service, a URL template, a local image directory) could not
    * give an image of the requested sky: unreachable, an HTTP error, no coverage there.
    */
-  | 'E_IMAGE_SOURCE';
+  | 'E_IMAGE_SOURCE'
+  /** The server's work queue is full: try again shortly (HTTP 503). */
+  | 'E_BUSY';
 
 /**
  * The one error class asterism throws for anything the caller can act on.

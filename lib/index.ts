@@ -64,3 +64,4 @@ export {
   coordinateName, inclineAt, inclineByName, inclineByPgc, inclineGalaxy, inclinetResponse,
   type InclineAtOptions, type InclineByCatalogOptions, type InclinetResponse, type InclineSkyOptions, type InclineSkyResult,
 } from './cutout/incline-sky.js';
+export { createServer, type AsterismServer, type ServerOptions } from './server/server.js';

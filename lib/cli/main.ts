@@ -16,6 +16,7 @@ import { fieldCommand } from './commands/field.js';
 import { inclineCommand } from './commands/incline.js';
 import { indexCommand } from './commands/index.js';
 import { lookupCommand } from './commands/lookup.js';
+import { serveCommand } from './commands/serve.js';
 import { solveCommand } from './commands/solve.js';
 
 /** Exit statuses, documented in `asterism --help`. */
@@ -113,7 +114,7 @@ export interface Command {
 }
 
 /** Every subcommand, in the order `asterism --help` lists them. */
-export const commands: readonly Command[] = [detectCommand, solveCommand, inclineCommand, fieldCommand, lookupCommand, indexCommand];
+export const commands: readonly Command[] = [detectCommand, solveCommand, inclineCommand, fieldCommand, lookupCommand, serveCommand, indexCommand];
 
 /** A mistake on the command line: printed with a pointer to the help, exit status 2. */
 class UsageError extends Error {

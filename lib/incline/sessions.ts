@@ -4,8 +4,9 @@
  * once per process. An idle worker is unref'd and does not keep the process alive; one with
  * work in flight is ref'd, so a script awaiting a result does not exit under it.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AsterismError } from '../errors.js';
+import { startWorker } from '../worker-thread.js';
 import { defaultModelsDir, readModelManifest, type ModelManifest } from './manifest.js';
 import type { RunOutputs, RunRequest, WorkerInit, WorkerReply } from './worker.js';
 
@@ -16,22 +17,6 @@ interface Pending {
   resolve(outputs: RunOutputs): void;
   reject(error: unknown): void;
   onProgress?: (done: number, total: number) => void;
-}
-
-/**
- * Starts the worker. From dist/ it is ./worker.js; from the TypeScript sources (tests, tsx)
- * there is no .js beside this file, so a one-line bootstrap loads worker.ts through tsx, a
- * development dependency.
- */
-function spawnWorker(init: WorkerInit): Worker {
-  const self = import.meta.url;
-  if (self.endsWith('.ts')) {
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const worker = new URL('./worker.ts', self).href;
-    const code = `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(worker)}));`;
-    return new Worker(code, { eval: true, workerData: init });
-  }
-  return new Worker(new URL('./worker.js', self), { workerData: init });
 }
 
 /** One worker holding the sessions of one manifest. */
@@ -46,7 +31,7 @@ export class ModelEnsemble {
 
   constructor(manifest: ModelManifest, intraOpThreads: number, private readonly onDeath: () => void) {
     this.manifest = manifest;
-    this.worker = spawnWorker({
+    this.worker = startWorker(import.meta.url, 'worker', {
       inputName: manifest.inputName,
       models: manifest.models.map(({ name, file, output }) => ({ name, file, output })),
       intraOpThreads,

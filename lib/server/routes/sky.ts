@@ -1,0 +1,100 @@
+/**
+ * `/api/solve` and `/api/field`: a sky image in, the solution (and for a field, the galaxies in
+ * it with their inclinations and an overlay) out. The work runs on a solving thread
+ * (solve-pool.ts) behind the solve queue; hints come as multipart text fields named as
+ * solve-field's options.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AsterismError } from '../../errors.js';
+import type { ScaleUnits } from '../../solve/types.js';
+import type { ServerContext } from '../context.js';
+import { formatLimit } from '../options.js';
+import { requestJob } from '../request-job.js';
+import type { SolveHints } from '../solve-worker.js';
+import { readUpload } from '../uploads.js';
+
+/** The multipart text fields /api/solve and /api/field read, with what they mean (OpenAPI uses this too). */
+export const SOLVE_HINT_FIELDS = {
+  scale_low: 'Lower bound of the plate scale, in scale_units',
+  scale_high: 'Upper bound of the plate scale, in scale_units',
+  scale_units: "Units of the scale bounds: 'degwidth' (default), 'arcminwidth' or 'arcsecperpix'",
+  ra: 'Position hint: right ascension of the image centre, degrees',
+  dec: 'Position hint: declination of the image centre, degrees',
+  radius: 'Position hint: the centre lies within this many degrees of (ra, dec) (default 5)',
+  parity: "'normal', 'flipped' or 'both' (default)",
+  time_limit: "Seconds to search before giving up (default and maximum: the server's request time limit)",
+} as const;
+
+const UNITS: readonly ScaleUnits[] = ['degwidth', 'arcminwidth', 'arcsecperpix'];
+
+/** The solve hints from the text fields; malformed ones are an error rather than ignored. */
+export function solveHints(fields: Record<string, string>): { hints: SolveHints; timeLimitSeconds?: number } {
+  const unknown = Object.keys(fields).filter((k) => !(k in SOLVE_HINT_FIELDS));
+  if (unknown.length) throw new AsterismError('E_INVALID_ARGUMENT', `unknown field ${unknown.map((k) => `'${k}'`).join(', ')}; the fields are ${Object.keys(SOLVE_HINT_FIELDS).join(', ')}`);
+  const number = (name: keyof typeof SOLVE_HINT_FIELDS): number | undefined => {
+    const text = fields[name];
+    if (text === undefined || text.trim() === '') return undefined;
+    const value = Number(text);
+    if (!Number.isFinite(value)) throw new AsterismError('E_INVALID_ARGUMENT', `${name} must be a number, got ${JSON.stringify(text)}`);
+    return value;
+  };
+  const hints: SolveHints = {};
+  const low = number('scale_low'), high = number('scale_high');
+  if ((low === undefined) !== (high === undefined)) throw new AsterismError('E_INVALID_ARGUMENT', 'give both scale_low and scale_high, or neither');
+  const units = (fields.scale_units?.trim() || 'degwidth') as ScaleUnits;
+  if (!UNITS.includes(units)) throw new AsterismError('E_INVALID_ARGUMENT', `scale_units must be one of ${UNITS.join(', ')}, got ${JSON.stringify(fields.scale_units)}`);
+  if (low !== undefined && high !== undefined) hints.scale = { low, high, units };
+  const ra = number('ra'), dec = number('dec'), radius = number('radius');
+  if ((ra === undefined) !== (dec === undefined)) throw new AsterismError('E_INVALID_ARGUMENT', 'give both ra and dec, or neither');
+  if (ra !== undefined && dec !== undefined) hints.position = { ra, dec, radius: radius ?? 5 };
+  else if (radius !== undefined) throw new AsterismError('E_INVALID_ARGUMENT', 'radius needs ra and dec');
+  const parity = fields.parity?.trim();
+  if (parity) {
+    if (parity !== 'normal' && parity !== 'flipped' && parity !== 'both') throw new AsterismError('E_INVALID_ARGUMENT', `parity must be normal, flipped or both, got ${JSON.stringify(parity)}`);
+    hints.parity = parity;
+  }
+  const timeLimitSeconds = number('time_limit');
+  if (timeLimitSeconds !== undefined && !(timeLimitSeconds > 0)) throw new AsterismError('E_INVALID_ARGUMENT', 'time_limit must be a positive number of seconds');
+  return { hints, timeLimitSeconds };
+}
+
+const dataUrl = (base64: string) => `data:image/png;base64,${base64}`;
+
+export function skyRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const { settings, solving, pool } = ctx;
+
+  /** Reads the upload and the hints, then runs the job on a solving thread. */
+  const runJob = async <K extends 'solve' | 'field'>(kind: K, request: FastifyRequest, reply: FastifyReply) => {
+    const limit = settings.solveUploadLimitBytes;
+    const upload = await readUpload(request, ['image', 'file'], limit);
+    if (!upload.file) throw new AsterismError('E_INVALID_ARGUMENT', "no image: send it as multipart/form-data in the field 'image'");
+    if (upload.file.tooLarge) throw new AsterismError('E_IMAGE_TOO_LARGE', `the image is larger than this server's limit of ${formatLimit(limit)}`);
+    const { hints, timeLimitSeconds } = solveHints(upload.fields);
+    const limitMs = Math.min(settings.requestTimeoutMs, timeLimitSeconds === undefined ? Infinity : timeLimitSeconds * 1000);
+    const job = requestJob(reply, limitMs);
+    const bytes = new Uint8Array(upload.file.bytes);
+    return job.run(() => solving.run(() => pool.run(kind, bytes, hints, job.remainingMs(), job.signal), job.signal));
+  };
+
+  app.post('/api/solve', async (request, reply) => {
+    const result = await runJob('solve', request, reply);
+    return { status: 'success', ...result };
+  });
+
+  app.post('/api/field', async (request, reply) => {
+    const { overlayPngBase64, galaxies, solution, ...rest } = await runJob('field', request, reply);
+    return {
+      status: 'success',
+      ...rest,
+      center: solution.center ?? null,
+      pixelScale: solution.pixelScale ?? null,
+      rotation: solution.rotation ?? null,
+      parity: solution.parity ?? null,
+      fieldWidth: solution.fieldWidth ?? null,
+      fieldHeight: solution.fieldHeight ?? null,
+      overlay: overlayPngBase64 ? dataUrl(overlayPngBase64) : null,
+      galaxies: galaxies.map(({ cutoutPngBase64, ...g }) => ({ ...g, cutout: cutoutPngBase64 ? dataUrl(cutoutPngBase64) : null })),
+      solution,
+    };
+  });
+}
