@@ -200,6 +200,30 @@ describe('solving endpoints', () => {
     expect(overlay).toMatchObject({ format: 'png', width: field.width, height: field.height });
   }, 180_000);
 
+  it('streams progress lines and then the answer as NDJSON when the client accepts it', async () => {
+    const response = await fetch(`${url}/api/field`, { method: 'POST', body: form('image', fieldFits, 'field.fits'), headers: { accept: 'application/x-ndjson' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const lines = (await response.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const progress = lines.slice(0, -1).map((l) => l.progress);
+    expect(progress.every((p) => typeof p?.stage === 'string' && typeof p.elapsedMs === 'number')).toBe(true);
+    const stages = [...new Set(progress.map((p) => p.stage))];
+    expect(stages).toEqual(['solve', 'catalog', 'cutouts', 'inference', 'overlay']);
+    expect(progress.some((p) => typeof p.solve?.quadsTried === 'number')).toBe(true);
+    const answer = lines.at(-1);
+    expect(answer).toMatchObject({ status: 'success', solved: true });
+    expect(answer.galaxies.length).toBe(field.galaxies.filter((g) => g.d25Pixels >= 24).length);
+    // A failure found by the solving thread comes as the last line of a stream already begun.
+    const bad = await fetch(`${url}/api/solve`, { method: 'POST', body: form('image', 'plain text', 'x.fits'), headers: { accept: 'application/x-ndjson' } });
+    expect(bad.status).toBe(200);
+    const badLines = (await bad.text()).trim().split('\n').map((l) => JSON.parse(l));
+    expect(badLines.at(-1)).toMatchObject({ status: 'failed', code: 'E_IMAGE_FORMAT' });
+    // One found before the work starts is an ordinary answer with its status.
+    const missing = await fetch(`${url}/api/solve`, { method: 'POST', body: form('other', fieldFits, 'x.fits'), headers: { accept: 'application/x-ndjson' } });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ code: 'E_INVALID_ARGUMENT' });
+  }, 180_000);
+
   it('a field that cannot be solved is solved: false with the reason, not an error', async () => {
     const noise = Buffer.from(writeFits(300, 200, Float32Array.from({ length: 300 * 200 }, (_, i) => (i * 7919) % 251)));
     const { status, body } = await post('/api/field', form('image', noise, 'noise.fits', { time_limit: '5' }));

@@ -42,14 +42,16 @@ interface ImageElement {
 interface BusyRecord {
   disabled: boolean;
   busy: boolean;
+  /** What the busy indicator said, in order (progress reports change it). */
+  texts: string[];
 }
 declare const document: {
   activeElement: { id: string } | null;
   body: unknown;
   getElementById(id: string): { id: string; hidden: boolean; disabled: boolean; getBoundingClientRect(): { width: number } } | null;
 };
-declare const MutationObserver: new (callback: (records: Array<{ target: { id: string; hidden: boolean; disabled: boolean } }>) => void) => {
-  observe(target: unknown, options: { attributes: boolean; subtree: boolean }): void;
+declare const MutationObserver: new (callback: (records: Array<{ target: { id: string; hidden: boolean; disabled: boolean; textContent: string | null } }>) => void) => {
+  observe(target: unknown, options: { attributes: boolean; subtree: boolean; childList: boolean }): void;
 };
 
 let cutouts: CutoutServer;
@@ -132,22 +134,38 @@ async function chooseSource(source: 'pgc' | 'name' | 'coord' | 'file'): Promise<
  */
 async function submitAndWait(button: string, urlPart: string): Promise<Response> {
   await page.evaluate((id) => {
-    const seen: BusyRecord = { disabled: false, busy: false };
+    const seen: BusyRecord = { disabled: false, busy: false, texts: [] };
     (globalThis as unknown as { busySeen: BusyRecord }).busySeen = seen;
     new MutationObserver((records) => {
       for (const { target } of records) {
         if (target.id === id && target.disabled) seen.disabled = true;
         if (target.id === 'busy' && !target.hidden) seen.busy = true;
+        if (target.id === 'busy-text') seen.texts.push(target.textContent ?? '');
       }
-    }).observe(document.body, { attributes: true, subtree: true });
+    }).observe(document.body, { attributes: true, subtree: true, childList: true });
   }, button.slice(1));
   const response = page.waitForResponse((r) => r.url().includes(urlPart), { timeout: SLOW_MS });
   await page.locator(button).click();
   const answered = await response;
   await page.locator(`${button}:enabled`).waitFor({ timeout: SLOW_MS });
   expect(await page.locator('#busy').isVisible()).toBe(false);
-  expect(await page.evaluate(() => (globalThis as unknown as { busySeen: BusyRecord }).busySeen)).toEqual({ disabled: true, busy: true });
+  expect(await page.evaluate(() => (globalThis as unknown as { busySeen: BusyRecord }).busySeen)).toMatchObject({ disabled: true, busy: true });
   return answered;
+}
+
+/** What the busy indicator said during the last {@link submitAndWait}. */
+function busyTexts(): Promise<string[]> {
+  return page.evaluate(() => (globalThis as unknown as { busySeen: BusyRecord }).busySeen.texts);
+}
+
+/**
+ * The answer of a solving endpoint as the page asks for it (application/x-ndjson): progress
+ * lines, then the answer's line. Returns both.
+ */
+async function streamedAnswer(response: Response): Promise<{ answer: any; progress: Array<{ stage: string }> }> {
+  expect(response.headers()['content-type']).toMatch(/^application\/x-ndjson/);
+  const lines = (await response.text()).trim().split('\n').map((line) => JSON.parse(line));
+  return { answer: lines.at(-1), progress: lines.slice(0, -1).map((line) => line.progress) };
 }
 
 /** The error box's text once it is visible. */
@@ -404,7 +422,7 @@ describe('the web page in a browser', () => {
     const response = await submitAndWait('#field-submit', '/api/field');
     const forms = await page.evaluate(() => (globalThis as unknown as { sentForms: Array<Array<[string, string]>> }).sentForms);
     expect(forms).toEqual([[['image', 'file dark.png'], ['scale_low', '1'], ['scale_high', '10'], ['scale_units', 'arcsecperpix']]]);
-    const body = await response.json();
+    const { answer: body } = await streamedAnswer(response);
     expect(body).toMatchObject({ status: 'success', solved: false });
     await page.locator('#unsolved').waitFor();
     expect(await text('#unsolved-reason')).toBe(`The solver found no position for this image: ${body.reason}.`);
@@ -419,8 +437,13 @@ describe('the web page in a browser', () => {
     expect(await page.locator('#panel-galaxy').isVisible()).toBe(false);
     await page.locator('#sky-file').setInputFiles(fieldFits);
     const response = await submitAndWait('#field-submit', '/api/field');
-    const body = await response.json();
+    const { answer: body, progress } = await streamedAnswer(response);
     expect(body, JSON.stringify(body).slice(0, 500)).toMatchObject({ status: 'success', solved: true });
+    // The page said what the server was doing as its progress came in.
+    expect(new Set(progress.map((p) => p.stage))).toEqual(new Set(['solve', 'catalog', 'cutouts', 'inference', 'overlay']));
+    const said = await busyTexts();
+    expect(said.some((t) => /^Solving/.test(t)), said.join(' | ')).toBe(true);
+    expect(said.some((t) => /^Running the models on galaxies/.test(t)), said.join(' | ')).toBe(true);
     expect(body.galaxies.length).toBeGreaterThanOrEqual(5);
 
     await page.locator('#field-table').waitFor();

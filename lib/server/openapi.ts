@@ -6,7 +6,7 @@
 import { packageVersion } from '../package-root.js';
 import { formatLimit, type ServerSettings } from './options.js';
 import { notFoundMessage, uploadNote } from './routes/inclinet.js';
-import { SOLVE_HINT_FIELDS } from './routes/sky.js';
+import { NDJSON, SOLVE_HINT_FIELDS } from './routes/sky.js';
 
 type Schema = Record<string, unknown>;
 
@@ -62,7 +62,13 @@ function skyOperation(settings: ServerSettings, summary: string, operationId: st
     post: {
       summary, operationId, requestBody: solveRequestBody(settings),
       responses: {
-        '200': json(ref(result), description),
+        '200': {
+          description: `${description} With Accept: ${NDJSON}, a stream of lines instead: {"progress": {stage, done, total, solve?, elapsedMs}} as the work goes on, then the answer's line, or a failure's ({"status": "failed", "code", "message"}) if the work fails after the stream began.`,
+          content: {
+            'application/json': { schema: ref(result) },
+            [NDJSON]: { schema: { oneOf: [ref('Progress'), ref(result), ref('Failed')] } },
+          },
+        },
         '400': failed('Not an image, or a malformed hint (E_IMAGE_FORMAT, E_INVALID_ARGUMENT, …).'),
         '413': failed('The image is over the byte or pixel limit (E_IMAGE_TOO_LARGE).'),
         ...LOAD_RESPONSES,
@@ -175,6 +181,19 @@ const schemas: Record<string, Schema> = {
       galaxies: { type: 'array', items: ref('FieldGalaxy') },
       solution: ref('SolveResult'),
       timings: { type: 'object', additionalProperties: { type: 'number' } },
+    },
+  },
+  Progress: {
+    type: 'object', required: ['progress'],
+    properties: {
+      progress: {
+        type: 'object', required: ['stage', 'done', 'total', 'elapsedMs'],
+        properties: {
+          stage: { enum: ['solve', 'catalog', 'cutouts', 'inference', 'overlay'] },
+          done: { type: 'integer' }, total: { type: 'integer' }, elapsedMs: { type: 'number' },
+          solve: { type: 'object', description: "The solver's own report: stage, quadsTried, hypothesesTested, starsUsed, elapsedMs" },
+        },
+      },
     },
   },
   Health: {

@@ -7,13 +7,16 @@ import type { Worker } from 'node:worker_threads';
 import { AsterismError, type AsterismErrorCode } from '../errors.js';
 import { startWorker } from '../worker-thread.js';
 import type { FieldReply, SolveHints, SolveJob, SolveWorkerInit, SolveWorkerReply } from './solve-worker.js';
+import type { FieldProgress } from '../pipeline/types.js';
 import type { SolveResult } from '../solve/types.js';
 
 interface Slot {
   worker: Worker;
   busy: boolean;
   /** The job in flight: settle it when the worker answers or dies. */
-  settle?: (reply: SolveWorkerReply) => void;
+  settle?: (reply: Exclude<SolveWorkerReply, { type: 'progress' }>) => void;
+  /** The job in flight's progress listener. */
+  onProgress?: (progress: FieldProgress) => void;
 }
 
 /** A thread that ends sooner than this after its start, with no job, is taken as unable to start. */
@@ -37,7 +40,10 @@ export class SolvePool {
     const slot: Slot = { worker: startWorker(import.meta.url, 'solve-worker', this.init), busy: false };
     const started = performance.now();
     slot.worker.unref();
-    slot.worker.on('message', (reply: SolveWorkerReply) => slot.settle?.(reply));
+    slot.worker.on('message', (reply: SolveWorkerReply) => {
+      if (reply.type === 'progress') slot.onProgress?.(reply.progress);
+      else slot.settle?.(reply);
+    });
     const died = (why: string) => {
       const hadJob = slot.settle !== undefined;
       slot.settle?.({ type: 'error', id: 0, code: 'INTERNAL', message: `the solving thread stopped: ${why}` });
@@ -58,21 +64,23 @@ export class SolvePool {
 
   /**
    * Runs one job on an idle worker. The caller's queue guarantees one is idle. `bytes` is
-   * transferred (the caller must not use it afterwards). Rejects with the worker's
+   * transferred (the caller must not use it afterwards); `onProgress` hears the job's progress. Rejects with the worker's
    * AsterismError, or a plain Error for a fault that is not the input's.
    */
-  run<K extends 'solve' | 'field'>(type: K, bytes: Uint8Array, hints: SolveHints, timeLimitMs: number, signal?: AbortSignal): Promise<SolveJobResult[K]> {
+  run<K extends 'solve' | 'field'>(type: K, bytes: Uint8Array, hints: SolveHints, timeLimitMs: number, signal?: AbortSignal, onProgress?: (progress: FieldProgress) => void): Promise<SolveJobResult[K]> {
     if (this.broken !== undefined) return Promise.reject(new Error(`the solving threads cannot start: ${this.broken}`));
     const slot = this.slots.find((s) => !s.busy);
     if (!slot || this.closed) return Promise.reject(new AsterismError('E_BUSY', 'no solving thread is free'));
     const id = this.nextId++;
     slot.busy = true;
+    slot.onProgress = onProgress;
     slot.worker.ref();
     return new Promise<SolveJobResult[K]>((resolve, reject) => {
       const onAbort = () => slot.worker.postMessage({ type: 'abort', id });
       signal?.addEventListener('abort', onAbort, { once: true });
       slot.settle = (reply) => {
         slot.settle = undefined;
+        slot.onProgress = undefined;
         slot.busy = false;
         slot.worker.unref();
         signal?.removeEventListener('abort', onAbort);

@@ -12,7 +12,7 @@ import type { GalaxyCatalog, LoadGalaxyCatalogOptions } from '../catalog/galaxy-
 import { isAsterismError } from '../errors.js';
 import { loadImage } from '../image/load.js';
 import { evaluateField } from '../pipeline/evaluate-field.js';
-import type { FieldResult } from '../pipeline/types.js';
+import type { FieldProgress, FieldResult } from '../pipeline/types.js';
 import { loadDefaultIndex } from '../skyindex/default-index.js';
 import { loadIndex } from '../skyindex/index-set.js';
 import type { IndexSet } from '../skyindex/index-set.js';
@@ -53,6 +53,8 @@ export type FieldReply = Omit<FieldResult, 'overlayPng' | 'galaxies' | 'solution
 };
 
 export type SolveWorkerReply =
+  /** How the job is getting on; a solve reports as a field's 'solve' stage. */
+  | { type: 'progress'; id: number; progress: FieldProgress }
   | { type: 'result'; id: number; kind: 'solve'; result: SolveResult }
   | { type: 'result'; id: number; kind: 'field'; result: FieldReply }
   /** `code`: the AsterismError's code, or 'INTERNAL' for anything else (a bug). */
@@ -95,14 +97,18 @@ async function run(job: SolveJob, signal: AbortSignal): Promise<SolveWorkerReply
   const started = performance.now();
   const index = await indexFor();
   const remaining = () => Math.max(1, job.timeLimitMs - (performance.now() - started));
+  const onProgress = (progress: FieldProgress) => port.postMessage({ type: 'progress', id: job.id, progress } satisfies SolveWorkerReply);
   if (job.type === 'solve') {
     const image = await loadImage(job.bytes, { maxPixels: init.maxPixels });
-    const result = await solve(image, { ...job.hints, index, signal, timeLimit: remaining() });
+    const result = await solve(image, {
+      ...job.hints, index, signal, timeLimit: remaining(),
+      onProgress: (p) => onProgress({ stage: 'solve', done: 0, total: 1, solve: p, elapsedMs: performance.now() - started }),
+    });
     return { type: 'result', id: job.id, kind: 'solve', result: plainSolve(result) };
   }
   const result = await evaluateField(job.bytes, {
     ...job.hints, index, catalog: await catalogFor(), modelsDir: init.modelsDir, maxPixels: init.maxPixels,
-    cutouts: true, overlay: true, signal, timeLimit: remaining(),
+    cutouts: true, overlay: true, signal, timeLimit: remaining(), onProgress,
   });
   return { type: 'result', id: job.id, kind: 'field', result: plainField(result) };
 }

@@ -1,8 +1,8 @@
 /**
- * Reading a multipart upload: one image file and a few text fields, within a byte limit. Once
- * a file passes the limit, parsing stops and the rest of the body is drained unread: the client
- * still gets its answer on a usable connection, and an oversized upload costs the server no
- * more parsing than one at the limit.
+ * Reading a multipart upload: one image file and a few text fields, within a byte limit. Over
+ * the limit the file is read to its end and dropped (busboy keeps no more than the limit), so
+ * the answer comes once the request is complete and the connection stays usable; stopping the
+ * parse early and answering mid-upload left connections that neither closed nor idled.
  */
 import type { FastifyRequest } from 'fastify';
 import { AsterismError } from '../errors.js';
@@ -45,30 +45,17 @@ export async function readUpload(request: FastifyRequest, fileFields: readonly s
   let file: UploadedFile | undefined;
   const parts = request.parts({
     throwFileSizeLimit: false,
-    // One byte over the limit is enough to know it is too large.
-    limits: { fileSize: limitBytes + 1, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, files: 4 },
+    limits: { fileSize: limitBytes, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, files: 4 },
   } as Parameters<FastifyRequest['parts']>[0]);
   for await (const part of parts) {
     if (part.type === 'field') {
       fields[part.fieldname] = String(part.value);
       continue;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of part.file as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limitBytes || part.file.truncated) break;
-      chunks.push(chunk);
-    }
-    const tooLarge = size > limitBytes || part.file.truncated;
-    const wanted = !file && fileFields.includes(part.fieldname);
-    if (wanted) file = { field: part.fieldname, filename: part.filename ?? '', bytes: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge };
-    if (tooLarge) {
-      // Leaving the loop ends busboy's parse; what the client still sends is read and dropped.
-      part.file.destroy();
-      request.raw.resume();
-      break;
-    }
+    const bytes = await part.toBuffer();
+    if (file || !fileFields.includes(part.fieldname)) continue;
+    const tooLarge = part.file.truncated;
+    file = { field: part.fieldname, filename: part.filename ?? '', bytes: tooLarge ? Buffer.alloc(0) : bytes, tooLarge };
   }
   return { file, fields };
 }

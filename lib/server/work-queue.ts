@@ -36,6 +36,15 @@ export class WorkQueue {
     return { running: this.active, waiting: this.waiters.length, concurrency: this.concurrency, maxWaiting: this.maxWaiting };
   }
 
+  /** Throws the `E_BUSY` that {@link run} would reject with, when it would. */
+  checkRoom(): void {
+    if (this.active >= this.concurrency && this.waiters.length >= this.maxWaiting) throw this.busy();
+  }
+
+  private busy(): AsterismError {
+    return new AsterismError('E_BUSY', `the server is busy: ${this.active} ${this.name} jobs running and ${this.waiters.length} waiting; try again shortly`);
+  }
+
   /**
    * Runs `job` when a slot is free. Rejects with `E_BUSY` at once when the wait list is full,
    * and with `E_ABORTED` when `signal` fires while the job waits (a running job gets the
@@ -53,10 +62,7 @@ export class WorkQueue {
   }
 
   private wait(signal?: AbortSignal): Promise<void> {
-    if (this.waiters.length >= this.maxWaiting) {
-      return Promise.reject(new AsterismError('E_BUSY',
-        `the server is busy: ${this.active} ${this.name} jobs running and ${this.waiters.length} waiting; try again shortly`));
-    }
+    if (this.waiters.length >= this.maxWaiting) return Promise.reject(this.busy());
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { start: resolve, signal };
       if (signal) {

@@ -4,12 +4,16 @@
  * (solve-pool.ts) behind the solve queue; hints come as multipart text fields named as
  * solve-field's options.
  */
+import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AsterismError } from '../../errors.js';
+import type { FieldProgress } from '../../pipeline/types.js';
 import type { ScaleUnits } from '../../solve/types.js';
 import type { ServerContext } from '../context.js';
+import { failureOf } from '../http-errors.js';
 import { formatLimit } from '../options.js';
 import { requestJob } from '../request-job.js';
+import type { SolveJobResult } from '../solve-pool.js';
 import type { SolveHints } from '../solve-worker.js';
 import { readUpload } from '../uploads.js';
 
@@ -60,11 +64,41 @@ export function solveHints(fields: Record<string, string>): { hints: SolveHints;
 
 const dataUrl = (base64: string) => `data:image/png;base64,${base64}`;
 
+/** The media type of a streamed answer: progress lines, then the answer's line. */
+export const NDJSON = 'application/x-ndjson';
+
+/** The field's answer as the API gives it: the solution's headline numbers up front, PNGs as data URLs. */
+function fieldBody({ overlayPngBase64, galaxies, solution, ...rest }: SolveJobResult['field']) {
+  return {
+    status: 'success',
+    ...rest,
+    center: solution.center ?? null,
+    pixelScale: solution.pixelScale ?? null,
+    rotation: solution.rotation ?? null,
+    parity: solution.parity ?? null,
+    fieldWidth: solution.fieldWidth ?? null,
+    fieldHeight: solution.fieldHeight ?? null,
+    overlay: overlayPngBase64 ? dataUrl(overlayPngBase64) : null,
+    galaxies: galaxies.map(({ cutoutPngBase64, ...g }) => ({ ...g, cutout: cutoutPngBase64 ? dataUrl(cutoutPngBase64) : null })),
+    solution,
+  };
+}
+
+const bodies = {
+  solve: (result: SolveJobResult['solve']) => ({ status: 'success', ...result }),
+  field: fieldBody,
+};
+
 export function skyRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { settings, solving, pool } = ctx;
 
-  /** Reads the upload and the hints, then runs the job on a solving thread. */
-  const runJob = async <K extends 'solve' | 'field'>(kind: K, request: FastifyRequest, reply: FastifyReply) => {
+  /**
+   * Reads the upload and the hints, then runs the job on a solving thread. A client that
+   * accepts NDJSON gets a line `{"progress": …}` for each report (stage, done, total, the
+   * solver's counts) and then the answer's line — or a failure's; a failure found before the
+   * work starts (bad upload, full queue) is an ordinary JSON answer with its HTTP status.
+   */
+  const handle = async <K extends 'solve' | 'field'>(kind: K, request: FastifyRequest, reply: FastifyReply) => {
     const limit = settings.solveUploadLimitBytes;
     const upload = await readUpload(request, ['image', 'file'], limit);
     if (!upload.file) throw new AsterismError('E_INVALID_ARGUMENT', "no image: send it as multipart/form-data in the field 'image'");
@@ -73,28 +107,25 @@ export function skyRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const limitMs = Math.min(settings.requestTimeoutMs, timeLimitSeconds === undefined ? Infinity : timeLimitSeconds * 1000);
     const job = requestJob(reply, limitMs);
     const bytes = new Uint8Array(upload.file.bytes);
-    return job.run(() => solving.run(() => pool.run(kind, bytes, hints, job.remainingMs(), job.signal), job.signal));
+    const work = (onProgress?: (p: FieldProgress) => void) =>
+      job.run(() => solving.run(() => pool.run(kind, bytes, hints, job.remainingMs(), job.signal, onProgress), job.signal));
+    const body = bodies[kind] as (result: SolveJobResult[K]) => object;
+    if (!(request.headers.accept ?? '').includes(NDJSON)) return body(await work());
+
+    solving.checkRoom();
+    const stream = new PassThrough();
+    const line = (value: object) => stream.write(`${JSON.stringify(value)}\n`);
+    work((progress) => line({ progress })).then(
+      (result) => line(body(result)),
+      (e: unknown) => {
+        const { statusCode, body: failed } = failureOf(e);
+        if (statusCode === 500) request.log.error({ err: e }, 'request failed');
+        line(failed);
+      },
+    ).finally(() => stream.end());
+    return reply.type(NDJSON).send(stream);
   };
 
-  app.post('/api/solve', async (request, reply) => {
-    const result = await runJob('solve', request, reply);
-    return { status: 'success', ...result };
-  });
-
-  app.post('/api/field', async (request, reply) => {
-    const { overlayPngBase64, galaxies, solution, ...rest } = await runJob('field', request, reply);
-    return {
-      status: 'success',
-      ...rest,
-      center: solution.center ?? null,
-      pixelScale: solution.pixelScale ?? null,
-      rotation: solution.rotation ?? null,
-      parity: solution.parity ?? null,
-      fieldWidth: solution.fieldWidth ?? null,
-      fieldHeight: solution.fieldHeight ?? null,
-      overlay: overlayPngBase64 ? dataUrl(overlayPngBase64) : null,
-      galaxies: galaxies.map(({ cutoutPngBase64, ...g }) => ({ ...g, cutout: cutoutPngBase64 ? dataUrl(cutoutPngBase64) : null })),
-      solution,
-    };
-  });
+  app.post('/api/solve', (request, reply) => handle('solve', request, reply));
+  app.post('/api/field', (request, reply) => handle('field', request, reply));
 }

@@ -115,20 +115,77 @@ const STATUS_MESSAGES = {
  * network failure or of an answer that is not JSON.
  */
 async function requestJson(url, init = {}) {
-  let response;
+  const response = await send(url, { headers: { accept: 'application/json' }, ...init });
+  return checked(await jsonOf(response), response);
+}
+
+/**
+ * As requestJson, for the solving endpoints' stream (application/x-ndjson): a line
+ * `{"progress": …}` as the work goes on, each passed to `onProgress`, then the answer's line.
+ * A failure before the work started comes as ordinary JSON and is read as such.
+ */
+async function requestProgress(url, init, onProgress) {
+  const response = await send(url, { ...init, headers: { accept: 'application/x-ndjson' } });
+  if (!(response.headers.get('content-type') ?? '').startsWith('application/x-ndjson') || !response.body) {
+    return checked(await jsonOf(response), response);
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = '';
+  let answer = null;
+  const take = (line) => {
+    if (!line.trim()) return;
+    let item;
+    try {
+      item = JSON.parse(line);
+    } catch {
+      throw new RequestError('The server sent an answer this page cannot read (a line that is not JSON).');
+    }
+    if (item && typeof item === 'object' && item.progress) onProgress(item.progress);
+    else answer = item;
+  };
+  for (;;) {
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch {
+      throw new RequestError('The connection to the server broke before the answer came.');
+    }
+    if (chunk.done) break;
+    pending += chunk.value;
+    for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+      take(pending.slice(0, end));
+      pending = pending.slice(end + 1);
+    }
+  }
+  take(pending);
+  if (answer === null) throw new RequestError('The server ended its answer before giving it.');
+  return checked(answer, response);
+}
+
+async function send(url, init) {
   try {
-    response = await fetch(url, { headers: { accept: 'application/json' }, ...init });
+    return await fetch(url, init);
   } catch {
     throw new RequestError('Could not reach the server. Check that it is running and try again.');
   }
+}
+
+/** The JSON body of an answer, or a RequestError saying the answer cannot be read. */
+async function jsonOf(response) {
   const text = await response.text().catch(() => '');
-  let body;
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
     throw new RequestError(STATUS_MESSAGES[response.status] ?? `The server sent an answer this page cannot read (${status}, not JSON).`);
   }
+}
+
+/**
+ * The body when it is a success; a RequestError with the server's `message` otherwise
+ * (IncliNET's endpoints answer failures with HTTP 200 and `"status": "failed"`).
+ */
+function checked(body, response) {
   const failed = !response.ok || body === null || typeof body !== 'object' || body.status === 'failed' || body.status === 'error';
   if (!failed) return body;
   const message = typeof body?.message === 'string' && body.message.trim() ? body.message.trim() : null;
@@ -138,6 +195,8 @@ async function requestJson(url, init = {}) {
 // ─── Busy indicator and errors ────────────────────────────────────────────────────────────────
 
 let busyTimer = null;
+/** What the busy indicator says, before its count of seconds; progress reports change it. */
+let busyLabel = '';
 
 /**
  * Shows the busy indicator with a running count of seconds (a first inference loads 15 models
@@ -147,15 +206,39 @@ let busyTimer = null;
 function startBusy(text) {
   const started = Date.now();
   const label = byId('busy-text');
+  busyLabel = text;
   const tick = () => {
     const seconds = Math.floor((Date.now() - started) / 1000);
-    label.textContent = seconds >= 2 ? `${text} ${seconds} s` : text;
+    label.textContent = seconds >= 2 ? `${busyLabel} ${seconds} s` : busyLabel;
   };
   tick();
   busyTimer = setInterval(tick, 1000);
   byId('busy').hidden = false;
   byId('result').setAttribute('aria-busy', 'true');
   for (const button of document.querySelectorAll('form button[type="submit"]')) button.disabled = true;
+}
+
+/** Says what the running request is doing now (the seconds keep counting). */
+function setBusyText(text) {
+  busyLabel = text;
+  const label = byId('busy-text');
+  label.textContent = label.textContent.replace(/^.*?( \d+ s)?$/, (_, seconds) => `${text}${seconds ?? ''}`);
+}
+
+/** A field's progress report in words: which stage, and how far through it. */
+function progressText(progress) {
+  const of = progress.total > 1 ? ` ${progress.done} of ${progress.total}` : '';
+  switch (progress.stage) {
+    case 'solve': {
+      const s = progress.solve;
+      return s ? `Solving: ${s.quadsTried.toLocaleString('en')} quads tried, ${s.hypothesesTested.toLocaleString('en')} checked…` : 'Solving…';
+    }
+    case 'catalog': return 'Solved. Finding the catalogued galaxies in the field…';
+    case 'cutouts': return `Cutting out galaxies${of}…`;
+    case 'inference': return `Running the models on galaxies${of}…`;
+    case 'overlay': return 'Drawing the overlay…';
+    default: return 'Working…';
+  }
 }
 
 function stopBusy() {
@@ -633,7 +716,8 @@ async function submitField(event) {
   const body = fieldFormData(form);
   showResult();
   await runRequest('Solving the field and measuring its galaxies…', async () => {
-    showResult(fieldResult(await requestJson('/api/field', { method: 'POST', body })));
+    const answer = await requestProgress('/api/field', { method: 'POST', body }, (progress) => setBusyText(progressText(progress)));
+    showResult(fieldResult(answer));
   });
 }
 
