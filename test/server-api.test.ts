@@ -18,6 +18,7 @@ import { createServer, type AsterismServer, type ServerOptions } from '../lib/se
 import { renderGalaxy } from '../scripts/synth/galaxy.js';
 import { renderFixtureField, type GalaxyField } from '../scripts/synth/galaxy-field.js';
 import { closedPort, startCutoutServer, type CutoutServer } from './helpers/cutout-server.js';
+import { randomStarsFits } from './helpers/random-stars.js';
 
 const GALAXY = { pgc: 999101, name: 'Apitest 1', ra: 150.5, dec: 12.25, pa: 60, d25Arcmin: 2 };
 const NOTE = '[Note] Please upload jpg, png, jpeg, and gif files no larger than 1 MB !';
@@ -230,6 +231,16 @@ describe('solving endpoints', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: 'success', solved: false, galaxies: [], overlay: null });
     expect(typeof body.reason).toBe('string');
+  }, 60_000);
+
+  it('a search that runs out of time is an answer (solved: false, time limit), also at the server\'s own limit', async () => {
+    const started = performance.now();
+    const asked = await post('/api/solve', form('image', randomStarsFits(), 'random.fits', { time_limit: '2' }));
+    expect(asked).toMatchObject({ status: 200, body: { status: 'success', solved: false, reason: 'time limit' } });
+    expect(performance.now() - started).toBeLessThan(20_000);
+    const strict = await startServer({ requestTimeoutMs: 3000 });
+    const capped = await post('/api/field', form('image', randomStarsFits(), 'random.fits'), strict);
+    expect(capped).toMatchObject({ status: 200, body: { status: 'success', solved: false, reason: 'time limit' } });
   }, 60_000);
 
   it('bad uploads and hints are 4xx answers with codes', async () => {

@@ -64,6 +64,9 @@ export function solveHints(fields: Record<string, string>): { hints: SolveHints;
 
 const dataUrl = (base64: string) => `data:image/png;base64,${base64}`;
 
+/** Milliseconds kept back from the request's time limit for the answer after a search that ran out of time. */
+const ANSWER_MARGIN_MS = 1000;
+
 /** The media type of a streamed answer: progress lines, then the answer's line. */
 export const NDJSON = 'application/x-ndjson';
 
@@ -104,11 +107,13 @@ export function skyRoutes(app: FastifyInstance, ctx: ServerContext): void {
     if (!upload.file) throw new AsterismError('E_INVALID_ARGUMENT', "no image: send it as multipart/form-data in the field 'image'");
     if (upload.file.tooLarge) throw new AsterismError('E_IMAGE_TOO_LARGE', `the image is larger than this server's limit of ${formatLimit(limit)}`);
     const { hints, timeLimitSeconds } = solveHints(upload.fields);
-    const limitMs = Math.min(settings.requestTimeoutMs, timeLimitSeconds === undefined ? Infinity : timeLimitSeconds * 1000);
-    const job = requestJob(reply, limitMs);
+    const job = requestJob(reply, settings.requestTimeoutMs);
+    // The search stops a moment before the request's hard limit, so that running out of time
+    // is an answer (solved: false, 'time limit') rather than a 504.
+    const searchMs = () => Math.max(1, Math.min(timeLimitSeconds === undefined ? Infinity : timeLimitSeconds * 1000, job.remainingMs() - ANSWER_MARGIN_MS));
     const bytes = new Uint8Array(upload.file.bytes);
     const work = (onProgress?: (p: FieldProgress) => void) =>
-      job.run(() => solving.run(() => pool.run(kind, bytes, hints, job.remainingMs(), job.signal, onProgress), job.signal));
+      job.run(() => solving.run(() => pool.run(kind, bytes, hints, searchMs(), job.signal, onProgress), job.signal));
     const body = bodies[kind] as (result: SolveJobResult[K]) => object;
     if (!(request.headers.accept ?? '').includes(NDJSON)) return body(await work());
 
