@@ -4,13 +4,13 @@
  * galaxy as IncliNET frames it (lib/cutout/sky-cutout.ts) → incline()'s ensemble, batched →
  * result, with optional PNGs of the cutouts and of the field (lib/render/field-overlay.ts).
  */
-import sharp from 'sharp';
 import { DEFAULT_MIN_D25_PIXELS, d25Arcmin, inclinetFraming, loadGalaxyCatalog } from '../catalog/galaxies.js';
 import type { GalaxyCatalog, GalaxyInField } from '../catalog/galaxy-types.js';
 import { DEFAULT_CUTOUT_SIZE, skyCutout } from '../cutout/sky-cutout.js';
 import { AsterismError, isAsterismError } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { loadImage, type RawPixels } from '../image/load.js';
+import { encodePng, type Pixels8 } from '../image/png.js';
 import { inclineMany, type InclineResult } from '../incline/incline.js';
 import { renderFieldOverlay } from '../render/field-overlay.js';
 import { solve } from '../solve/solve.js';
@@ -213,8 +213,7 @@ export async function evaluateField(image: string | Uint8Array | Image | RawPixe
         inclinations: answers[k].inclinations, rejection_likelihood: answers[k].rejection_likelihood,
       };
       if (cutouts) {
-        const { data, width: w, height: h } = pixels[k];
-        entry.cutoutPng = await sharp(data, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+        entry.cutoutPng = await encodePng(pixels[k] as Pixels8);
       }
       galaxies.push(entry);
     }

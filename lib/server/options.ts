@@ -90,11 +90,12 @@ export function serverSettings(options: ServerOptions): ServerSettings {
   if (typeof o.builtinCatalogs !== 'boolean') throw new AsterismError('E_INVALID_ARGUMENT', 'builtinCatalogs must be true or false');
   // The solving threads load the index in the background: a wrong path must fail here, at
   // start, not on some user's first solve.
-  const missing = pathList('index', o.index)?.find((p) => !existsSync(p));
+  const index = pathList('index', o.index);
+  const missing = index?.find((p) => !existsSync(p));
   if (missing !== undefined) throw new AsterismError('E_IO', `index path ${missing} does not exist`);
   return {
     ...o,
-    index: pathList('index', o.index),
+    index,
     catalogs: pathList('catalogs', o.catalogs) ?? [],
     uploadLimitBytes: positiveInteger('uploadLimitBytes', o.uploadLimitBytes),
     solveUploadLimitBytes: positiveInteger('solveUploadLimitBytes', o.solveUploadLimitBytes),

@@ -45,11 +45,14 @@ export interface SolveJob {
   timeLimitMs: number;
 }
 
-/** A field's answer with its PNGs as base64 (structured clone would copy Buffers as plain arrays of numbers in JSON). */
+/**
+ * A field's answer as it crosses to the server's thread: the solution without the WCS's
+ * methods, and the PNGs as the plain byte arrays that structured cloning makes of Buffers.
+ */
 export type FieldReply = Omit<FieldResult, 'overlayPng' | 'galaxies' | 'solution'> & {
   solution: SolveResult;
-  overlayPngBase64?: string;
-  galaxies: Array<Omit<FieldResult['galaxies'][number], 'cutoutPng'> & { cutoutPngBase64?: string }>;
+  overlayPng?: Uint8Array;
+  galaxies: Array<Omit<FieldResult['galaxies'][number], 'cutoutPng'> & { cutoutPng?: Uint8Array }>;
 };
 
 export type SolveWorkerReply =
@@ -84,13 +87,7 @@ function plainSolve(result: SolveResult): SolveResult {
 }
 
 function plainField(result: FieldResult): FieldReply {
-  const { overlayPng, galaxies, solution, ...rest } = result;
-  return {
-    ...rest,
-    solution: plainSolve(solution),
-    ...(overlayPng ? { overlayPngBase64: overlayPng.toString('base64') } : {}),
-    galaxies: galaxies.map(({ cutoutPng, ...g }) => ({ ...g, ...(cutoutPng ? { cutoutPngBase64: cutoutPng.toString('base64') } : {}) })),
-  };
+  return { ...result, solution: plainSolve(result.solution) };
 }
 
 async function run(job: SolveJob, signal: AbortSignal): Promise<SolveWorkerReply> {

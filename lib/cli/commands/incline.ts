@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { AsterismError, isAsterismError } from '../../errors.js';
 import type { InclineSkyResult } from '../../cutout/incline-sky.js';
+import type { Pixels8 } from '../../image/png.js';
 import type { InclineResult } from '../../incline/types.js';
 import { EXIT, type Command, type CommandArgs, type CommandContext } from '../main.js';
 import { createProgressBar } from '../progress.js';
@@ -91,10 +92,9 @@ async function runSky(args: CommandArgs, { stdout, stderr, signal }: CommandCont
     await closeIncline();
   }
   if (cutoutPath !== undefined) {
-    const { default: sharp } = await import('sharp');
-    const { data, width, height } = r.cutout!;
+    const { encodePng } = await import('../../image/png.js');
     try {
-      await writeFile(cutoutPath, await sharp(data as Uint8Array, { raw: { width, height, channels: 3 } }).png().toBuffer());
+      await writeFile(cutoutPath, await encodePng(r.cutout! as Pixels8));
     } catch (e) {
       throw new AsterismError('E_IO', `cannot write the cutout to ${cutoutPath}: ${(e as Error).message}`, { cause: e });
     }

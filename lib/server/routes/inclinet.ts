@@ -8,16 +8,16 @@
  * `?image=1` on the lookups adds `image`, the 128 × 128 cutout the models saw, as a PNG data URL.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import sharp from 'sharp';
 import { findGalaxy, inclinetFraming } from '../../catalog/galaxies.js';
-import type { InclinetGalaxy } from '../../catalog/galaxy-types.js';
+import type { Galaxy, InclinetGalaxy } from '../../catalog/galaxy-types.js';
 import { coordinateName, inclineGalaxy, inclinetResponse } from '../../cutout/incline-sky.js';
 import { checkSkyRequest } from '../../cutout/sdss.js';
 import { AsterismError, isAsterismError } from '../../errors.js';
-import type { RawPixels } from '../../image/load.js';
+import { encodePng, type Pixels8 } from '../../image/png.js';
 import { incline } from '../../incline/incline.js';
 import type { ServerContext } from '../context.js';
 import { formatLimit } from '../options.js';
+import { pngDataUrl } from '../png-data-url.js';
 import { requestJob } from '../request-job.js';
 import { hasWebImageSuffix, readUpload, webImageType } from '../uploads.js';
 
@@ -29,11 +29,6 @@ export function uploadNote(limitBytes: number): string {
 /** IncliNET's answer for a PGC number or name it does not know. */
 export function notFoundMessage(what: string): string {
   return `Could not find ${what} in the database. `;
-}
-
-async function pngDataUrl(pixels: RawPixels): Promise<string> {
-  const png = await sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 1 | 2 | 3 | 4 } }).png().toBuffer();
-  return `data:image/png;base64,${png.toString('base64')}`;
 }
 
 function wantsImage(request: FastifyRequest): boolean {
@@ -58,18 +53,24 @@ export function inclinetRoutes(app: FastifyInstance, ctx: ServerContext): void {
       imageSource, modelsDir: settings.modelsDir, signal: job.signal, timeoutMs: job.remainingMs(), keepCutout,
     }), job.signal));
     const body = inclinetResponse(result);
-    return keepCutout && result.cutout ? { ...body, image: await pngDataUrl(result.cutout) } : body;
+    return keepCutout && result.cutout ? { ...body, image: pngDataUrl(await encodePng(result.cutout as Pixels8)) } : body;
   };
 
   /** The catalogue's framing of a galaxy, or IncliNET's not-found answer. */
   const frame = (query: string | number, label: string): InclinetGalaxy | { message: string; status: 'failed' } => {
+    let galaxy: Galaxy;
     try {
-      return inclinetFraming(findGalaxy(catalog, query));
+      galaxy = findGalaxy(catalog, query);
     } catch (e) {
-      if (!isAsterismError(e) || (e.code !== 'E_NOT_FOUND' && e.code !== 'E_INVALID_ARGUMENT')) throw e;
-      // A galaxy the catalogue knows but cannot frame (no size) says why; the rest as IncliNET.
-      const known = e.code === 'E_NOT_FOUND' && / has no size /.test(e.message);
-      return { message: known ? e.message : notFoundMessage(label), status: 'failed' };
+      if (isAsterismError(e) && (e.code === 'E_NOT_FOUND' || e.code === 'E_INVALID_ARGUMENT')) return { message: notFoundMessage(label), status: 'failed' };
+      throw e;
+    }
+    try {
+      return inclinetFraming(galaxy);
+    } catch (e) {
+      // The catalogue knows the galaxy but cannot frame it (no size): say why.
+      if (isAsterismError(e) && e.code === 'E_NOT_FOUND') return { message: e.message, status: 'failed' };
+      throw e;
     }
   };
 

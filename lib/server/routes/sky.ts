@@ -11,6 +11,7 @@ import type { FieldProgress } from '../../pipeline/types.js';
 import type { ScaleUnits } from '../../solve/types.js';
 import type { ServerContext } from '../context.js';
 import { failureOf } from '../http-errors.js';
+import { pngDataUrl } from '../png-data-url.js';
 import { formatLimit } from '../options.js';
 import { requestJob } from '../request-job.js';
 import type { SolveJobResult } from '../solve-pool.js';
@@ -62,7 +63,6 @@ export function solveHints(fields: Record<string, string>): { hints: SolveHints;
   return { hints, timeLimitSeconds };
 }
 
-const dataUrl = (base64: string) => `data:image/png;base64,${base64}`;
 
 /** Milliseconds kept back from the request's time limit for the answer after a search that ran out of time. */
 const ANSWER_MARGIN_MS = 1000;
@@ -71,7 +71,7 @@ const ANSWER_MARGIN_MS = 1000;
 export const NDJSON = 'application/x-ndjson';
 
 /** The field's answer as the API gives it: the solution's headline numbers up front, PNGs as data URLs. */
-function fieldBody({ overlayPngBase64, galaxies, solution, ...rest }: SolveJobResult['field']) {
+function fieldBody({ overlayPng, galaxies, solution, ...rest }: SolveJobResult['field']) {
   return {
     status: 'success',
     ...rest,
@@ -81,8 +81,8 @@ function fieldBody({ overlayPngBase64, galaxies, solution, ...rest }: SolveJobRe
     parity: solution.parity ?? null,
     fieldWidth: solution.fieldWidth ?? null,
     fieldHeight: solution.fieldHeight ?? null,
-    overlay: overlayPngBase64 ? dataUrl(overlayPngBase64) : null,
-    galaxies: galaxies.map(({ cutoutPngBase64, ...g }) => ({ ...g, cutout: cutoutPngBase64 ? dataUrl(cutoutPngBase64) : null })),
+    overlay: overlayPng ? pngDataUrl(overlayPng) : null,
+    galaxies: galaxies.map(({ cutoutPng, ...g }) => ({ ...g, cutout: cutoutPng ? pngDataUrl(cutoutPng) : null })),
     solution,
   };
 }
